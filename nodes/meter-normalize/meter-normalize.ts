@@ -1,0 +1,86 @@
+/**
+ * meter-normalize: the Node-RED wrapper. Reads the config, wires 'input' and 'close', sets the status.
+ * The logic lives in normalizer.ts and the modules it imports.
+ */
+import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
+import type { Request, Response } from "express";
+import { ConfigError, InputError, errorMessage } from "../shared/errors";
+import { StatusReporter } from "../shared/status";
+import { createNormalizer, parseMeterNormalizeConfig, type MeterNormalizeDef, type Normalizer } from "./normalizer";
+
+type MeterNormalizeNodeDef = NodeDef & MeterNormalizeDef;
+
+export = (RED: NodeAPI) => {
+  function MeterNormalizeNode(this: Node, def: MeterNormalizeNodeDef) {
+    RED.nodes.createNode(this, def);
+    const status = new StatusReporter(this);
+    let normalizer: Normalizer | undefined;
+    let configError: string | undefined;
+    try {
+      normalizer = createNormalizer(parseMeterNormalizeConfig(def));
+      status.clear();
+    } catch (err) {
+      configError = errorMessage(err);
+      this.error(RED._("meter-normalize.errors.config", { error: configError ?? "" }));
+      status.error(RED._("meter-normalize.status.configError"));
+    }
+
+    this.on("input", (msg: NodeMessageInFlow, send, done) => {
+      if (!normalizer) {
+        done(new Error(RED._("meter-normalize.errors.config", { error: configError ?? "" })));
+        return;
+      }
+      let results;
+      try {
+        results = normalizer.normalize(msg as unknown as Record<string, unknown>, Date.now());
+      } catch (err) {
+        status.error(err instanceof InputError ? err.short : RED._("meter-normalize.status.error"));
+        done(err instanceof Error ? err : new Error(String(err)));
+        return;
+      }
+      // Clone for the extra readings of a multi-reading SenML pack before the original is reused.
+      const extra = results.slice(1).map(() => RED.util.cloneMessage(msg));
+      const out = [msg, ...extra].map((m, i) => {
+        const r = results[i];
+        const o = m as unknown as Record<string, unknown>;
+        o.payload = r.reading;
+        o.topic = r.topic;
+        delete o.registerMap;
+        return m;
+      });
+      const last = results[results.length - 1].reading;
+      const n = Object.keys(last.measurements).length;
+      if (last.quality === "GOOD") status.ok(RED._("meter-normalize.status.ok", { count: n }));
+      else status.warn(RED._("meter-normalize.status.quality", { count: n, quality: last.quality }));
+      send(out.length === 1 ? out[0] : [out]);
+      done();
+    });
+
+    this.on("close", (_removed: boolean, done: () => void) => {
+      status.clear();
+      done();
+    });
+  }
+
+  RED.nodes.registerType("meter-normalize", MeterNormalizeNode);
+
+  // Live validation for the edit dialog: the same checks the runtime makes, with the same messages.
+  RED.httpAdmin.post(
+    "/m2m/meter-normalize/validate",
+    RED.auth.needsPermission("meter-normalize.read"),
+    (req: Request, res: Response) => {
+      const body = (req.body ?? {}) as MeterNormalizeDef;
+      try {
+        const cfg = parseMeterNormalizeConfig(body);
+        res.json({
+          ok: true,
+          mapId: cfg.map?.mapId,
+          mapVersion: cfg.map?.mapVersion,
+          points: cfg.map?.points.length ?? 0,
+        });
+      } catch (err) {
+        res.json({ ok: false, error: errorMessage(err), field: err instanceof ConfigError ? err.field : undefined });
+      }
+    },
+  );
+};

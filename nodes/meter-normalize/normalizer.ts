@@ -1,0 +1,236 @@
+/**
+ * meter-normalize's logic, free of Node-RED: a message in, canonical readings out.
+ */
+import { ConfigError, InputError } from "../shared/errors";
+import { isoUtc, isValidZone, parseTimestamp, type TimeOptions } from "../shared/time";
+import { readingQuality, readingTopic, type CanonicalReading, type Measurement, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
+import { compileRegisterMap, decodeWindow, type CompiledMap } from "./register-map";
+import { isFailedRead, modbusRequestOf, readModbusResponse } from "./modbus-input";
+import { isBacnetResult, readBacnet } from "./bacnet";
+import { isSenmlPack, resolveSenml } from "./senml";
+import { createJsonReader, type JsonReader } from "./json-input";
+
+export type InputKind = "auto" | "modbus" | "bacnet" | "senml" | "json";
+export const INPUT_KINDS: readonly InputKind[] = ["auto", "modbus", "bacnet", "senml", "json"];
+
+export interface DeviceEntry {
+  deviceId: string;
+  deviceType?: string;
+  region?: string;
+  meta?: ReadingMeta;
+}
+
+/** What the node's edit dialog holds (all text, as Node-RED stores it). */
+export interface MeterNormalizeDef {
+  inputKind?: string;
+  registerMap?: string;
+  jsonMapping?: string;
+  deviceId?: string;
+  deviceType?: string;
+  site?: string;
+  region?: string;
+  devices?: string;
+  timeZone?: string;
+  dstAmbiguous?: string;
+  dstSkipped?: string;
+}
+
+export interface NormalizerConfig {
+  inputKind: InputKind;
+  map?: CompiledMap;
+  json: JsonReader;
+  deviceId?: string;
+  deviceType?: string;
+  site?: string;
+  region?: string;
+  devices: Map<string, DeviceEntry>;
+  time: TimeOptions;
+}
+
+export interface NormalizedReading {
+  reading: CanonicalReading;
+  topic: string;
+}
+
+type Rec = Record<string, unknown>;
+const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
+const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
+
+function parseDevices(input: string | undefined): Map<string, DeviceEntry> {
+  const out = new Map<string, DeviceEntry>();
+  if (!text(input)) return out;
+  let table: unknown;
+  try {
+    table = JSON.parse(input as string);
+  } catch (err) {
+    throw new ConfigError(`device table is not valid JSON: ${(err as Error).message}`, "devices");
+  }
+  if (!isRec(table)) throw new ConfigError("device table must be an object keyed by unit id", "devices");
+  for (const [key, e] of Object.entries(table)) {
+    if (!isRec(e) || typeof e.deviceId !== "string" || e.deviceId === "")
+      throw new ConfigError(`device table: /${key}/deviceId must be a non-empty string`, `devices/${key}`);
+    if (e.meta !== undefined && !isRec(e.meta)) throw new ConfigError(`device table: /${key}/meta must be an object`, `devices/${key}`);
+    for (const f of ["deviceType", "region"] as const)
+      if (e[f] !== undefined && typeof e[f] !== "string") throw new ConfigError(`device table: /${key}/${f} must be a string`, `devices/${key}`);
+    out.set(key, e as unknown as DeviceEntry);
+  }
+  return out;
+}
+
+/** Read and check the node's configuration. Throws a ConfigError naming the bad field. */
+export function parseMeterNormalizeConfig(def: MeterNormalizeDef): NormalizerConfig {
+  const inputKind = (text(def.inputKind) ?? "auto") as InputKind;
+  if (!INPUT_KINDS.includes(inputKind)) throw new ConfigError(`input kind "${def.inputKind}" must be one of ${INPUT_KINDS.join(", ")}`, "inputKind");
+  const zone = text(def.timeZone) ?? "UTC";
+  if (!isValidZone(zone)) throw new ConfigError(`time zone "${zone}" is not a valid IANA zone such as Europe/Berlin`, "timeZone");
+  const ambiguous = text(def.dstAmbiguous) ?? "earlier";
+  if (!["earlier", "later", "reject"].includes(ambiguous)) throw new ConfigError(`DST ambiguous policy "${ambiguous}" must be earlier, later or reject`, "dstAmbiguous");
+  const skipped = text(def.dstSkipped) ?? "shift";
+  if (!["shift", "reject"].includes(skipped)) throw new ConfigError(`DST skipped policy "${skipped}" must be shift or reject`, "dstSkipped");
+  const mapText = text(def.registerMap);
+  if (inputKind === "modbus" && !mapText) throw new ConfigError("register map is required for Modbus input", "registerMap");
+  return {
+    inputKind,
+    map: mapText ? compileRegisterMap(mapText) : undefined,
+    json: createJsonReader(def.jsonMapping),
+    deviceId: text(def.deviceId),
+    deviceType: text(def.deviceType),
+    site: text(def.site),
+    region: text(def.region),
+    devices: parseDevices(def.devices),
+    time: { zone, ambiguous: ambiguous as TimeOptions["ambiguous"], skipped: skipped as TimeOptions["skipped"] },
+  };
+}
+
+/** Which kind of input a message is. */
+export function detectInput(msg: Rec): Exclude<InputKind, "auto"> | undefined {
+  if (isFailedRead(msg) || modbusRequestOf(msg)) return "modbus";
+  const p = msg.payload;
+  if (isBacnetResult(p)) return "bacnet";
+  if (isSenmlPack(p)) return "senml";
+  if (isRec(p)) return "json";
+  return undefined;
+}
+
+export interface Normalizer {
+  normalize(msg: Rec, nowMs: number): NormalizedReading[];
+}
+
+export function createNormalizer(cfg: NormalizerConfig): Normalizer {
+  // msg.registerMap objects are validated and compiled once each.
+  const overrides = new WeakMap<object, CompiledMap>();
+
+  function mapFor(msg: Rec): CompiledMap {
+    const o = msg.registerMap;
+    if (o === undefined || o === null) {
+      if (!cfg.map) throw new InputError("no register map: configure one or set msg.registerMap", "no register map");
+      return cfg.map;
+    }
+    if (!isRec(o)) throw new InputError("msg.registerMap must be an object", "bad register map");
+    let m = overrides.get(o);
+    if (!m) {
+      try {
+        m = compileRegisterMap(o, "msg.registerMap");
+      } catch (err) {
+        throw new InputError((err as Error).message, "bad register map");
+      }
+      overrides.set(o, m);
+    }
+    return m;
+  }
+
+  function build(
+    msg: Rec, nowMs: number, measurements: Record<string, Measurement>, source: ReadingSource,
+    derived: { deviceId?: string; timestamp?: unknown; timeMs?: number },
+  ): NormalizedReading {
+    const entry = source.unitId !== undefined ? cfg.devices.get(String(source.unitId)) : undefined;
+    const fromMsg = typeof msg.deviceId === "string" && msg.deviceId !== "" ? msg.deviceId : undefined;
+    const deviceId = fromMsg ?? entry?.deviceId ?? derived.deviceId ?? cfg.deviceId;
+    if (!deviceId) {
+      const hint = source.unitId !== undefined ? ` or a device table entry for unit id ${source.unitId}` : "";
+      throw new InputError(`no device id: set msg.deviceId, the node's Device ID${hint}`, "no device id");
+    }
+    let ms: number;
+    if (msg.timestamp !== undefined && msg.timestamp !== null) ms = parseTimestamp(msg.timestamp, cfg.time, "msg.timestamp");
+    else if (derived.timeMs !== undefined) ms = derived.timeMs;
+    else if (derived.timestamp !== undefined && derived.timestamp !== null) ms = parseTimestamp(derived.timestamp, cfg.time, "payload timestamp");
+    else ms = nowMs;
+    const reading: CanonicalReading = {
+      deviceId,
+      timestamp: isoUtc(ms),
+      measurements,
+      quality: readingQuality(measurements),
+      source,
+    };
+    const meta: ReadingMeta = { ...(cfg.site ? { site: cfg.site } : {}), ...(entry?.meta ?? {}) };
+    if (Object.keys(meta).length > 0) reading.meta = meta;
+    const topic = readingTopic({
+      region: entry?.region ?? cfg.region,
+      site: typeof meta.site === "string" ? meta.site : undefined,
+      deviceType: entry?.deviceType ?? (typeof meta.meterType === "string" ? meta.meterType : undefined) ?? cfg.deviceType,
+      deviceId,
+    });
+    return { reading, topic };
+  }
+
+  function parseJsonText(p: unknown): unknown {
+    if (typeof p === "string" && /^\s*[[{]/.test(p)) {
+      try {
+        return JSON.parse(p);
+      } catch (err) {
+        throw new InputError(`msg.payload is not valid JSON: ${(err as Error).message}`, "bad JSON");
+      }
+    }
+    return p;
+  }
+
+  return {
+    normalize(msg, nowMs) {
+      let kind = cfg.inputKind === "auto" ? detectInput(msg) : cfg.inputKind;
+      if (kind === undefined && typeof msg.payload === "string") {
+        msg = { ...msg, payload: parseJsonText(msg.payload) };
+        kind = detectInput(msg);
+      } else if (kind !== "modbus" && typeof msg.payload === "string") {
+        msg = { ...msg, payload: parseJsonText(msg.payload) };
+      }
+      switch (kind) {
+        case "modbus": {
+          const r = readModbusResponse(msg);
+          const map = mapFor(msg);
+          const { measurements, decoded } = decodeWindow(map, r.table, r.address, r.data);
+          if (decoded === 0)
+            throw new InputError(
+              `no point of map ${map.mapId} ${map.mapVersion} lies wholly inside the ${r.table} window ${r.address}..${r.address + r.quantity - 1}`,
+              "no point in read",
+            );
+          const source: ReadingSource = { protocol: "modbus", mapId: map.mapId, mapVersion: map.mapVersion };
+          if (r.unitId !== undefined) source.unitId = r.unitId;
+          source.table = r.table;
+          source.address = r.address;
+          source.quantity = r.quantity;
+          return [build(msg, nowMs, measurements, source, {})];
+        }
+        case "bacnet": {
+          if (!isBacnetResult(msg.payload)) throw new InputError("msg.payload is not a BACnet ReadProperty or ReadPropertyMultiple result", "not bacnet");
+          return [build(msg, nowMs, readBacnet(msg.payload), { protocol: "bacnet" }, {})];
+        }
+        case "senml": {
+          if (!isSenmlPack(msg.payload)) throw new InputError("msg.payload is not a SenML JSON pack (an array of records)", "not senml");
+          return resolveSenml(msg.payload, nowMs).map((g) =>
+            build(msg, nowMs, g.measurements, { protocol: "senml" }, { deviceId: g.device, timeMs: g.timeMs }),
+          );
+        }
+        case "json": {
+          if (!isRec(msg.payload)) throw new InputError(`msg.payload must be a JSON object, got ${Array.isArray(msg.payload) ? "an array" : typeof msg.payload}`, "not JSON");
+          const r = cfg.json.read(msg.payload);
+          return [build(msg, nowMs, r.measurements, { protocol: "json" }, { deviceId: r.deviceId, timestamp: r.timestamp })];
+        }
+        default:
+          throw new InputError(
+            `unrecognised input: msg.payload is ${msg.payload === null ? "null" : Array.isArray(msg.payload) ? "an array" : typeof msg.payload}, not a Modbus response, BACnet result, SenML pack or JSON object`,
+            "unrecognised input",
+          );
+      }
+    },
+  };
+}

@@ -1,0 +1,102 @@
+/**
+ * SenML JSON packs (RFC 8428): base name, base time, base unit, base value and base sum are resolved
+ * as section 4.6 says, and the resolved records are grouped into one reading per device and time.
+ *
+ * - name = bn + n; the device is the base name (a trailing ":" "/" "." or "-" is cut), the measurement
+ *   is n. Without a base name, the measurement is the whole name and the device comes from elsewhere.
+ * - time = bt + t, in seconds; a resolved time below 2^28 is relative to now (section 4.5.3).
+ * - value: v + bv (number), vs (string), vb (boolean), vd (data, kept as its base64 string), s + bs.
+ * - unit = u, else bu.
+ */
+import { InputError } from "../shared/errors";
+import type { Measurement } from "../shared/canonical-reading";
+
+export interface SenmlGroup {
+  /** Resolved base name without its separator, or undefined. */
+  device?: string;
+  /** Epoch milliseconds, or undefined when the pack carries no time. */
+  timeMs?: number;
+  measurements: Record<string, Measurement>;
+}
+
+type Rec = Record<string, unknown>;
+const SENML_KEYS = ["bn", "bt", "bu", "bv", "bs", "bver", "n", "u", "v", "vs", "vb", "vd", "s", "t", "ut"];
+const RELATIVE_LIMIT = 2 ** 28;
+
+/** True if `payload` looks like a SenML JSON pack: an array of objects with SenML fields only. */
+export function isSenmlPack(payload: unknown): payload is Rec[] {
+  if (!Array.isArray(payload) || payload.length === 0) return false;
+  return payload.every(
+    (r) => typeof r === "object" && r !== null && !Array.isArray(r) && Object.keys(r).length > 0 &&
+      Object.keys(r).every((k) => SENML_KEYS.includes(k) || k.endsWith("_")),
+  );
+}
+
+function num(r: Rec, key: string, i: number): number | undefined {
+  const v = r[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isFinite(v)) throw new InputError(`SenML record ${i}: "${key}" must be a number`, "bad senml");
+  return v;
+}
+
+function str(r: Rec, key: string, i: number): string | undefined {
+  const v = r[key];
+  if (v === undefined) return undefined;
+  if (typeof v !== "string") throw new InputError(`SenML record ${i}: "${key}" must be a string`, "bad senml");
+  return v;
+}
+
+/** Resolve a SenML pack into readings, one per (device, time). */
+export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
+  let bn = "";
+  let bt = 0;
+  let bu: string | undefined;
+  let bv = 0;
+  let bs = 0;
+  const groups = new Map<string, SenmlGroup>();
+  pack.forEach((r, i) => {
+    if (r.bver !== undefined && (typeof r.bver !== "number" || r.bver > 10))
+      throw new InputError(`SenML record ${i}: base version ${JSON.stringify(r.bver)} is not supported`, "bad senml");
+    bn = str(r, "bn", i) ?? bn;
+    bt = num(r, "bt", i) ?? bt;
+    bu = str(r, "bu", i) ?? bu;
+    bv = num(r, "bv", i) ?? bv;
+    bs = num(r, "bs", i) ?? bs;
+    const n = str(r, "n", i) ?? "";
+    const hasValue = ["v", "vs", "vb", "vd", "s"].some((k) => r[k] !== undefined);
+    if (!hasValue) {
+      if (n !== "") throw new InputError(`SenML record ${i} ("${bn}${n}") has no value (v, vs, vb, vd or s)`, "bad senml");
+      return; // a record that only sets base fields
+    }
+    if (bn + n === "") throw new InputError(`SenML record ${i} has no name (n or bn)`, "bad senml");
+    if (!/^[A-Za-z0-9][A-Za-z0-9:./_-]*$/.test(bn + n))
+      throw new InputError(`SenML record ${i}: name "${bn}${n}" has characters RFC 8428 does not allow`, "bad senml");
+    let value: Measurement["value"];
+    if (r.v !== undefined) value = (num(r, "v", i) as number) + bv;
+    else if (r.vs !== undefined) value = str(r, "vs", i) as string;
+    else if (r.vb !== undefined) {
+      if (typeof r.vb !== "boolean") throw new InputError(`SenML record ${i}: "vb" must be true or false`, "bad senml");
+      value = r.vb;
+    } else if (r.vd !== undefined) value = str(r, "vd", i) as string;
+    else value = (num(r, "s", i) as number) + bs;
+    const t = num(r, "t", i) ?? 0;
+    const hasTime = r.t !== undefined || bt !== 0;
+    let timeMs: number | undefined;
+    if (hasTime) {
+      const resolved = bt + t;
+      timeMs = Math.round((resolved < RELATIVE_LIMIT ? nowMs / 1000 + resolved : resolved) * 1000);
+    }
+    const device = bn === "" ? undefined : bn.replace(/[:/.-]$/, "");
+    const measurement = bn === "" ? n : n === "" ? (device as string) : n;
+    const key = `${device ?? ""}\u0000${timeMs ?? ""}`;
+    let g = groups.get(key);
+    if (!g) {
+      g = { device, timeMs, measurements: {} };
+      groups.set(key, g);
+    }
+    const unit = str(r, "u", i) ?? bu;
+    g.measurements[measurement] = unit === undefined ? { value } : { value, unit };
+  });
+  if (groups.size === 0) throw new InputError("SenML pack holds no record with a value", "bad senml");
+  return [...groups.values()].sort((a, b) => (a.timeMs ?? 0) - (b.timeMs ?? 0));
+}

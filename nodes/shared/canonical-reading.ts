@@ -1,0 +1,71 @@
+/**
+ * The canonical reading: the contract between every node of this package.
+ * The JSON Schema beside this file (canonical-reading.schema.json) is the same contract for ajv.
+ */
+import canonicalReadingSchema from "./canonical-reading.schema.json";
+
+export { canonicalReadingSchema };
+
+/** Quality flags, best first. A reading's quality is the worst of its measurements' qualities. */
+export const QUALITIES = ["GOOD", "ESTIMATED", "SUSPECT", "BAD"] as const;
+export type Quality = (typeof QUALITIES)[number];
+
+export type MeasurementValue = number | string | boolean | null;
+
+export interface Measurement {
+  value: MeasurementValue;
+  /** A SenML unit symbol (RFC 8428 / RFC 8798), e.g. "Cel", "kWh", "%RH", "/". */
+  unit?: string;
+  quality?: Quality;
+}
+
+export type SourceProtocol = "modbus" | "bacnet" | "senml" | "json";
+
+export interface ReadingSource {
+  protocol: SourceProtocol;
+  mapId?: string;
+  mapVersion?: string;
+  unitId?: number;
+  [key: string]: unknown;
+}
+
+export interface ReadingMeta {
+  site?: string;
+  location?: string;
+  customerId?: string;
+  meterType?: string;
+  [key: string]: unknown;
+}
+
+export interface CanonicalReading {
+  deviceId: string;
+  /** UTC ISO 8601 with milliseconds and Z: "2026-02-08T14:15:00.000Z". */
+  timestamp: string;
+  measurements: Record<string, Measurement>;
+  quality: Quality;
+  source?: ReadingSource;
+  meta?: ReadingMeta;
+}
+
+/** The worse of two qualities. */
+export function worseQuality(a: Quality, b: Quality): Quality {
+  return QUALITIES.indexOf(a) >= QUALITIES.indexOf(b) ? a : b;
+}
+
+/** The worst quality of a set of measurements; GOOD for a measurement without one. */
+export function readingQuality(measurements: Record<string, Measurement>): Quality {
+  let q: Quality = "GOOD";
+  for (const name in measurements) q = worseQuality(q, measurements[name].quality ?? "GOOD");
+  return q;
+}
+
+/**
+ * The MQTT-style topic {region}/{site}/{device-type}/{device-id}, from the parts that are known.
+ * Unknown leading parts are left out, so a reading with only a device id gets "deviceId".
+ */
+export function readingTopic(parts: { region?: string; site?: string; deviceType?: string; deviceId: string }): string {
+  return [parts.region, parts.site, parts.deviceType, parts.deviceId]
+    .filter((p): p is string => typeof p === "string" && p.length > 0)
+    .map((p) => p.replace(/[/+#]/g, "_"))
+    .join("/");
+}
