@@ -73,8 +73,8 @@ function valuesOf(msg: Rec, bits: boolean): unknown[] | undefined {
 export function readModbusResponse(msg: Rec): ModbusResponse {
   if (isFailedRead(msg)) {
     const e = msg.error as { message?: unknown };
-    const why = typeof e === "string" ? e : typeof e?.message === "string" ? e.message : JSON.stringify(e);
-    throw new InputError(`Modbus read failed: ${why}`, "read failed");
+    const why = typeof e === "string" ? e : typeof e?.message === "string" && e.message !== "" ? e.message : undefined;
+    throw new InputError(why ? `Modbus read failed: ${why}` : "Modbus read failed (msg.error carries no message)", "read failed");
   }
   const req = modbusRequestOf(msg);
   if (!req) throw new InputError("not a Modbus response: neither msg.input.payload nor msg.modbusRequest holds the request", "not modbus");

@@ -151,8 +151,8 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
       throw new InputError(`no device id: set msg.deviceId, the node's Device ID${hint}`, "no device id");
     }
     let ms: number;
-    if (msg.timestamp !== undefined && msg.timestamp !== null) ms = parseTimestamp(msg.timestamp, cfg.time, "msg.timestamp");
-    else if (derived.timeMs !== undefined) ms = derived.timeMs;
+    if (derived.timeMs !== undefined) ms = derived.timeMs;
+    else if (msg.timestamp !== undefined && msg.timestamp !== null) ms = parseTimestamp(msg.timestamp, cfg.time, "msg.timestamp");
     else if (derived.timestamp !== undefined && derived.timestamp !== null) ms = parseTimestamp(derived.timestamp, cfg.time, "payload timestamp");
     else ms = nowMs;
     const reading: CanonicalReading = {
@@ -216,7 +216,9 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
         }
         case "senml": {
           if (!isSenmlPack(msg.payload)) throw new InputError("msg.payload is not a SenML JSON pack (an array of records)", "not senml");
-          return resolveSenml(msg.payload, nowMs).map((g) =>
+          // Relative SenML times count from msg.timestamp when the message has one.
+          const base = msg.timestamp !== undefined && msg.timestamp !== null ? parseTimestamp(msg.timestamp, cfg.time, "msg.timestamp") : nowMs;
+          return resolveSenml(msg.payload, base).map((g) =>
             build(msg, nowMs, g.measurements, { protocol: "senml" }, { deviceId: g.device, timeMs: g.timeMs }),
           );
         }

@@ -4,7 +4,8 @@
  *
  * - name = bn + n; the device is the base name (a trailing ":" "/" "." or "-" is cut), the measurement
  *   is n. Without a base name, the measurement is the whole name and the device comes from elsewhere.
- * - time = bt + t, in seconds; a resolved time below 2^28 is relative to now (section 4.5.3).
+ * - time = bt + t, in seconds; a resolved time below 2^28 (and no time at all) is relative to now
+ *   (section 4.5.3); "now" is msg.timestamp when the message has one.
  * - value: v + bv (number), vs (string), vb (boolean), vd (data, kept as its base64 string), s + bs.
  * - unit = u, else bu.
  */
@@ -14,8 +15,8 @@ import type { Measurement } from "../shared/canonical-reading";
 export interface SenmlGroup {
   /** Resolved base name without its separator, or undefined. */
   device?: string;
-  /** Epoch milliseconds, or undefined when the pack carries no time. */
-  timeMs?: number;
+  /** Epoch milliseconds: absolute, or relative to `nowMs` (no time at all means now). */
+  timeMs: number;
   measurements: Record<string, Measurement>;
 }
 
@@ -79,16 +80,11 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
       value = r.vb;
     } else if (r.vd !== undefined) value = str(r, "vd", i) as string;
     else value = (num(r, "s", i) as number) + bs;
-    const t = num(r, "t", i) ?? 0;
-    const hasTime = r.t !== undefined || bt !== 0;
-    let timeMs: number | undefined;
-    if (hasTime) {
-      const resolved = bt + t;
-      timeMs = Math.round((resolved < RELATIVE_LIMIT ? nowMs / 1000 + resolved : resolved) * 1000);
-    }
+    const resolved = bt + (num(r, "t", i) ?? 0);
+    const timeMs = resolved < RELATIVE_LIMIT ? nowMs + Math.round(resolved * 1000) : Math.round(resolved * 1000);
     const device = bn === "" ? undefined : bn.replace(/[:/.-]$/, "");
     const measurement = bn === "" ? n : n === "" ? (device as string) : n;
-    const key = `${device ?? ""}\u0000${timeMs ?? ""}`;
+    const key = `${device ?? ""}\u0000${timeMs}`;
     let g = groups.get(key);
     if (!g) {
       g = { device, timeMs, measurements: {} };
@@ -98,5 +94,5 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
     g.measurements[measurement] = unit === undefined ? { value } : { value, unit };
   });
   if (groups.size === 0) throw new InputError("SenML pack holds no record with a value", "bad senml");
-  return [...groups.values()].sort((a, b) => (a.timeMs ?? 0) - (b.timeMs ?? 0));
+  return [...groups.values()].sort((a, b) => a.timeMs - b.timeMs);
 }

@@ -1,0 +1,214 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import { createNormalizer, detectInput, parseMeterNormalizeConfig, type MeterNormalizeDef } from "../../nodes/meter-normalize/normalizer";
+import { ConfigError, InputError } from "../../nodes/shared/errors";
+import { FIXTURES, assertCanonical, fixture } from "../helpers/fixtures";
+
+const NOW = Date.parse("2026-02-08T14:15:00.000Z");
+const MAP = fs.readFileSync(path.join(FIXTURES, "maps/float32-meter.json"), "utf8");
+const make = (def: MeterNormalizeDef = {}) => createNormalizer(parseMeterNormalizeConfig({ registerMap: MAP, deviceId: "meter-001", ...def }));
+const one = (def: MeterNormalizeDef, msg: Record<string, unknown>) => {
+  const out = make(def).normalize(msg, NOW);
+  assert.equal(out.length, 1);
+  assertCanonical(out[0].reading);
+  return out[0];
+};
+function inputError(fn: () => unknown, re: RegExp) {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
+    assert.match(e.message, re);
+    return true;
+  });
+}
+
+test("node-red-contrib-modbus Read output (both outputs) becomes a canonical reading", () => {
+  for (const f of ["read-holding-float32", "read-holding-float32-output2"]) {
+    const msg = fixture(`modbus/${f}.json`);
+    assert.equal(detectInput(msg), "modbus");
+    const { reading, topic } = one({}, msg);
+    assert.equal(reading.deviceId, "meter-001");
+    assert.equal(reading.timestamp, "2026-02-08T14:15:00.000Z");
+    assert.equal(reading.quality, "GOOD");
+    assert.deepEqual(reading.measurements.voltageL1, { value: 230.1, unit: "V" });
+    assert.deepEqual(reading.measurements.p8, { value: 238.1, unit: "V" });
+    assert.deepEqual(reading.measurements.p9, { value: 239100, unit: "V" }, "kV converted to V");
+    assert.equal(Object.keys(reading.measurements).length, 10);
+    assert.deepEqual(reading.source, { protocol: "modbus", mapId: "demo-float32-meter", mapVersion: "1.0.0", unitId: 1, table: "holding", address: 0, quantity: 20 });
+    assert.equal(topic, "meter-001");
+  }
+});
+
+test("Getter and Flex-Getter output: strings for address and quantity, a window inside the map", () => {
+  const { reading } = one({}, fixture("modbus/flex-getter-holding.json"));
+  assert.deepEqual(Object.keys(reading.measurements), ["voltageL3", "p3", "p4"]);
+  assert.deepEqual(reading.measurements.voltageL3, { value: 232.1, unit: "V" });
+  const input = one({}, fixture("modbus/getter-input-registers.json")).reading;
+  assert.deepEqual(input.measurements, {
+    tempIn: { value: 20, unit: "Cel" },
+    tempOut: { value: -28.8888888888889, unit: "Cel" }, // -20.0 degF
+    pulses: { value: 100000 },
+  });
+});
+
+test("coils arrive padded to a multiple of 8 and are cut back to quantity", () => {
+  const msg = fixture("modbus/getter-coils.json");
+  assert.equal((msg.payload as unknown[]).length, 16);
+  const { reading } = one({}, msg);
+  assert.deepEqual(reading.measurements, { door: { value: true }, alarm: { value: false } });
+  // a point in the padding is outside the requested window
+  const map = { mapId: "c", mapVersion: "1.0.0", addressBase: 0, points: [{ id: "pad", table: "coil", address: 12, type: "bool" }] };
+  inputError(() => make().normalize({ ...msg, registerMap: map }, NOW), /no point of map c 1\.0\.0 lies wholly inside the coil window 0\.\.9/);
+});
+
+test("a failed read is an error, not a reading", () => {
+  inputError(() => make().normalize(fixture("modbus/flex-getter-failed.json"), NOW), /Modbus read failed/);
+  inputError(() => make().normalize({ payload: "", error: new Error("Timed out") }, NOW), /Modbus read failed: Timed out/);
+});
+
+test("malformed Modbus responses are errors naming the property", () => {
+  const msg = fixture("modbus/flex-getter-holding.json");
+  inputError(() => make().normalize({ ...msg, payload: [1, 2] , responseBuffer: undefined }, NOW), /holds 2 registers but 6 were requested/);
+  inputError(() => make().normalize({ ...msg, payload: [1, 2, 3, 4, 5, "x"] }, NOW), /msg\.payload\[5\] "x" is not a 16-bit register/);
+  inputError(() => make().normalize({ ...msg, modbusRequest: { fc: 6, address: 0, quantity: 1 } }, NOW), /msg\.modbusRequest\.fc 6 is not a read function code/);
+  inputError(() => make().normalize({ ...msg, modbusRequest: { fc: 3, address: "x", quantity: 1 } }, NOW), /msg\.modbusRequest\.address "x"/);
+  inputError(() => make({ registerMap: "" }).normalize(msg, NOW), /no register map/);
+  inputError(() => make().normalize({ ...msg, registerMap: { mapId: "x" } }, NOW), /msg\.registerMap: .*missing required field "mapVersion"/);
+});
+
+test("msg.registerMap overrides the configured map for one message", () => {
+  const map = { mapId: "override", mapVersion: "2.1.0", addressBase: 1, points: [{ id: "raw", address: 40005, type: "uint16" }] };
+  const { reading } = one({}, { ...fixture("modbus/flex-getter-holding.json"), registerMap: map });
+  assert.deepEqual(reading.measurements, { raw: { value: 17256 } });
+  assert.equal(reading.source?.mapId, "override");
+  assert.equal(reading.source?.mapVersion, "2.1.0");
+});
+
+test("device identity: msg.deviceId, then the device table by unit id (with meta and topic), then config", () => {
+  const devices = JSON.stringify({ "1": { deviceId: "em-17", deviceType: "electric", region: "eu", meta: { site: "plant-3", customerId: "C-1009" } } });
+  const msg = fixture("modbus/flex-getter-holding.json");
+  const t = one({ devices, site: "default-site" }, msg);
+  assert.equal(t.reading.deviceId, "em-17");
+  assert.deepEqual(t.reading.meta, { site: "plant-3", customerId: "C-1009" });
+  assert.equal(t.topic, "eu/plant-3/electric/em-17");
+  assert.equal(one({ devices }, { ...msg, deviceId: "override-1" }).reading.deviceId, "override-1");
+  const c = one({ site: "s1", region: "r1", deviceType: "electric" }, msg);
+  assert.equal(c.topic, "r1/s1/electric/meter-001");
+  inputError(() => make({ deviceId: "" }).normalize(msg, NOW), /no device id: .*unit id 1/);
+});
+
+test("msg.timestamp is used and always output in UTC", () => {
+  const msg = fixture("modbus/flex-getter-holding.json");
+  assert.equal(one({}, { ...msg, timestamp: "2026-02-08T15:15:00+01:00" }).reading.timestamp, "2026-02-08T14:15:00.000Z");
+  assert.equal(one({ timeZone: "America/New_York" }, { ...msg, timestamp: "2026-02-08 09:15" }).reading.timestamp, "2026-02-08T14:15:00.000Z");
+  inputError(() => make().normalize({ ...msg, timestamp: "soon" }, NOW), /msg\.timestamp "soon"/);
+});
+
+test("BACnet ReadPropertyMultiple (bacstack shape): names, units, status flags", () => {
+  const rpm = fixture("bacnet/read-property-multiple.json");
+  assert.equal(detectInput({ payload: rpm }), "bacnet");
+  const { reading } = one({ deviceId: "ahu-1" }, { payload: rpm });
+  assert.equal(reading.deviceId, "ahu-1");
+  assert.deepEqual(reading.source, { protocol: "bacnet" });
+  const names = Object.keys(reading.measurements);
+  assert.equal(names.length, 2);
+  assert.deepEqual(reading.measurements["Zone temp"], { value: 21.5, unit: "Cel" });
+  const second = reading.measurements[names[1]];
+  assert.deepEqual(second, { value: 450.25, unit: "kWh", quality: "BAD" }, "fault flag set");
+  assert.equal(reading.quality, "BAD");
+  // node-red-contrib-bacnet puts the same result in msg.payload
+  const nr = fixture("bacnet/node-red-contrib-bacnet-read.json");
+  assert.deepEqual(one({ deviceId: "ahu-1" }, nr).reading.measurements, reading.measurements);
+});
+
+test("BACnet ReadProperty of a present value, and the engineering units", () => {
+  const rp = fixture("bacnet/read-property-present-value.json");
+  const { reading } = one({}, { payload: rp });
+  assert.deepEqual(reading.measurements, { "analog-input-1": { value: 21.5 } });
+  const rpmWith = (units: number, value: number, flags = 0) => ({
+    payload: { len: 1, values: [{ objectId: { type: 2, instance: 7 }, values: [
+      { id: 85, index: 4294967295, value: [{ type: 4, value }] },
+      { id: 117, index: 4294967295, value: [{ type: 9, value: units }] },
+      { id: 111, index: 4294967295, value: [{ type: 8, value: { value: [flags], bitsUsed: 4 } }] },
+    ] }] },
+  });
+  const m = (units: number, value: number, flags = 0) => one({}, rpmWith(units, value, flags)).reading.measurements["analog-value-7"];
+  assert.deepEqual(m(62, 21.5), { value: 21.5, unit: "Cel" });
+  assert.deepEqual(m(64, 212), { value: 100, unit: "Cel" }, "degrees-Fahrenheit converted");
+  assert.deepEqual(m(120, 18), { value: 10, unit: "K" }, "delta-degrees-Fahrenheit is a difference, not 64");
+  assert.deepEqual(m(19, 1.5), { value: 1.5, unit: "kWh" });
+  assert.deepEqual(m(48, 2), { value: 2, unit: "kW" });
+  assert.deepEqual(m(47, 2), { value: 2, unit: "W" });
+  assert.deepEqual(m(5, 230), { value: 230, unit: "V" });
+  assert.deepEqual(m(3, 5), { value: 5, unit: "A" });
+  assert.deepEqual(m(27, 50), { value: 50, unit: "Hz" });
+  assert.deepEqual(m(29, 45), { value: 45, unit: "%RH" });
+  assert.deepEqual(m(98, 45), { value: 45, unit: "%" });
+  assert.deepEqual(m(95, 3), { value: 3 }, "no-units");
+  assert.deepEqual(m(62, 21.5, 8), { value: 21.5, unit: "Cel", quality: "SUSPECT" }, "out-of-service");
+  assert.deepEqual(m(62, 21.5, 2), { value: 21.5, unit: "Cel", quality: "BAD" }, "fault");
+  assert.deepEqual(m(62, 21.5, 1), { value: 21.5, unit: "Cel" }, "in-alarm alone does not lower quality");
+  assert.deepEqual(m(62, 21.299999237060547), { value: 21.3, unit: "Cel" }, "REAL is float32");
+});
+
+test("SenML: base name, base time, base unit resolved as RFC 8428 specifies, one reading per time", () => {
+  // RFC 8428 section 5.1.2, multiple data points
+  const pack = [
+    { bn: "urn:dev:ow:10e2073a01080063:", bt: 1.320067464e9, bu: "%RH", v: 20 },
+    { u: "lon", v: 24.30621 },
+    { u: "lat", v: 60.07965 },
+    { t: 60, v: 20.3 },
+    { u: "lon", t: 60, v: 24.30622 },
+    { u: "lat", t: 60, v: 60.07965 },
+    { t: 120, v: 20.7 },
+  ];
+  assert.equal(detectInput({ payload: pack }), "senml");
+  const out = make({ deviceId: "" }).normalize({ payload: pack }, NOW);
+  assert.equal(out.length, 3);
+  out.forEach((o) => assertCanonical(o.reading));
+  assert.equal(out[0].reading.deviceId, "urn:dev:ow:10e2073a01080063");
+  assert.equal(out[0].reading.timestamp, "2011-10-31T13:24:24.000Z");
+  assert.equal(out[1].reading.timestamp, "2011-10-31T13:25:24.000Z");
+  assert.deepEqual(out[2].reading.measurements, { "urn:dev:ow:10e2073a01080063": { value: 20.7, unit: "%RH" } });
+  // named records and JSON text, relative time
+  const text = JSON.stringify([{ bn: "fridge-12/", n: "temp", u: "Cel", v: 3.5 }, { n: "door", vb: false }, { n: "fw", vs: "1.2.3", t: -10 }]);
+  const r = make().normalize({ payload: text }, NOW);
+  assert.equal(r.length, 2);
+  assert.equal(r[0].reading.timestamp, "2026-02-08T14:14:50.000Z");
+  assert.deepEqual(r[0].reading.measurements, { fw: { value: "1.2.3" } });
+  assert.deepEqual(r[1].reading.measurements, { temp: { value: 3.5, unit: "Cel" }, door: { value: false } });
+  assert.equal(r[1].reading.deviceId, "fridge-12");
+  inputError(() => make().normalize({ payload: [{ n: "x" }] }, NOW), /no value/);
+});
+
+test("plain JSON: automatic, already-canonical-looking, and mapped with unit conversion", () => {
+  const auto = one({ deviceId: "" }, { payload: { deviceId: "m-9", timestamp: 1770560100, kwh: 12.5, on: true, label: "x" } });
+  assert.deepEqual(auto.reading.measurements, { kwh: { value: 12.5 }, on: { value: true } });
+  assert.equal(auto.reading.deviceId, "m-9");
+  // the seeds' normalised example, with spelled-out units
+  const seed = one({}, { payload: { deviceId: "meter-001", timestamp: "2025-01-15T14:30:00Z", measurements: {
+    temperature: { value: 40.0, unit: "celsius" }, humidity: { value: 10, unit: "percent" } } } });
+  assert.deepEqual(seed.reading.measurements, { temperature: { value: 40, unit: "Cel" }, humidity: { value: 10, unit: "%" } });
+  assert.equal(seed.reading.timestamp, "2025-01-15T14:30:00.000Z");
+  const jsonMapping = JSON.stringify({ deviceId: "meter.id", timestamp: "ts", measurements: {
+    temperature: { path: "t", sourceUnit: "degF", unit: "Cel" }, energy: { path: "e.total", scale: 0.001, sourceUnit: "kWh", unit: "Wh" } } });
+  const mapped = one({ jsonMapping }, { payload: { meter: { id: 42 }, ts: "2026-02-08T14:15:00Z", t: 212, e: { total: 1500 } } });
+  assert.deepEqual(mapped.reading.measurements, { temperature: { value: 100, unit: "Cel" }, energy: { value: 1500, unit: "Wh" } });
+  assert.equal(mapped.reading.deviceId, "42");
+  inputError(() => make({ jsonMapping }).normalize({ payload: { other: 1 } }, NOW), /none of the mapped fields \(t, e\.total\)/);
+  inputError(() => make().normalize({ payload: "{oops" }, NOW), /not valid JSON/);
+  inputError(() => make().normalize({ payload: 42 }, NOW), /unrecognised input: msg\.payload is number/);
+});
+
+test("configuration errors name the field", () => {
+  const bad = (def: MeterNormalizeDef, re: RegExp) =>
+    assert.throws(() => parseMeterNormalizeConfig(def), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+  bad({ timeZone: "Mars/Olympus" }, /time zone "Mars\/Olympus"/);
+  bad({ inputKind: "can" }, /input kind "can"/);
+  bad({ inputKind: "modbus" }, /register map is required/);
+  bad({ devices: "[1]" }, /device table must be an object/);
+  bad({ devices: '{"1":{}}' }, /device table: \/1\/deviceId/);
+  bad({ jsonMapping: '{"measurements":{"t":{"path":"t","unit":"fahrenheit"}}}' }, /\/measurements\/t\/unit "fahrenheit" is not a SenML unit/);
+  bad({ registerMap: '{"mapId":"x"}' }, /register map: .*"mapVersion"/);
+});
