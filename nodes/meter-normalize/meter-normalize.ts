@@ -27,7 +27,7 @@ export = (RED: NodeAPI) => {
 
     this.on("input", (msg: NodeMessageInFlow, send, done) => {
       if (!normalizer) {
-        done(new Error(RED._("meter-normalize.errors.config", { error: configError ?? "" })));
+        done(new Error(`configuration: ${configError}`));
         return;
       }
       let results;

@@ -1,0 +1,157 @@
+import { after, afterEach, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+import helper from "node-red-node-test-helper";
+import meterNormalize = require("../../nodes/meter-normalize/meter-normalize");
+import { FIXTURES, assertCanonical, fixture } from "../helpers/fixtures";
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const catchNode = require("@node-red/nodes/core/common/25-catch.js");
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const completeNode = require("@node-red/nodes/core/common/24-complete.js");
+
+helper.init(require.resolve("node-red"));
+
+const MAP = fs.readFileSync(path.join(FIXTURES, "maps/float32-meter.json"), "utf8");
+type Msg = Record<string, unknown>;
+
+/** meter-normalize wired to an output helper, with a Catch and a Complete node scoped to it. */
+function flow(config: Record<string, unknown> = {}) {
+  return [
+    { id: "tab", type: "tab" },
+    { id: "mn", z: "tab", type: "meter-normalize", name: "normalize", registerMap: MAP, deviceId: "meter-001", wires: [["out"]], ...config },
+    { id: "out", z: "tab", type: "helper", wires: [] },
+    { id: "catch1", z: "tab", type: "catch", scope: ["mn"], uncaught: false, wires: [["caught"]] },
+    { id: "caught", z: "tab", type: "helper", wires: [] },
+    { id: "complete1", z: "tab", type: "complete", scope: ["mn"], uncaught: false, wires: [["completed"]] },
+    { id: "completed", z: "tab", type: "helper", wires: [] },
+  ];
+}
+
+const next = (id: string) => new Promise<Msg>((resolve) => helper.getNode(id).once("input", resolve));
+
+/** Resolves with [outputs, caught, completed] once `ms` of quiet has passed after the last message. */
+function collect(ms = 150) {
+  const seen: Record<string, Msg[]> = { out: [], caught: [], completed: [] };
+  for (const id of Object.keys(seen)) helper.getNode(id).on("input", (m: Msg) => seen[id].push(m));
+  return () => new Promise<Record<string, Msg[]>>((r) => setTimeout(() => r(seen), ms));
+}
+
+describe("meter-normalize in a flow", () => {
+  before(() => new Promise<void>((r) => helper.startServer(r)));
+  after(() => new Promise<void>((r) => helper.stopServer(r)));
+  afterEach(async () => {
+    await helper.unload();
+  });
+
+  it("turns a node-red-contrib-modbus Read message into a reading; Complete fires, Catch does not", async () => {
+    await helper.load([meterNormalize, catchNode, completeNode], flow());
+    const done = collect();
+    helper.getNode("mn").receive(fixture("modbus/read-holding-float32.json"));
+    const seen = await done();
+    assert.equal(seen.out.length, 1);
+    assert.equal(seen.completed.length, 1);
+    assert.equal(seen.caught.length, 0);
+    const reading = seen.out[0].payload as Msg;
+    assertCanonical(reading);
+    assert.equal(reading.deviceId, "meter-001");
+    assert.deepEqual((reading.measurements as Msg).voltageL1, { value: 230.1, unit: "V" });
+    assert.equal(seen.out[0].topic, "meter-001");
+    assert.equal(seen.out[0]._msgid, seen.completed[0]._msgid, "the same message travels on");
+  });
+
+  it("bad input goes to the Catch node with an error naming the problem, and a red status", async () => {
+    await helper.load([meterNormalize, catchNode, completeNode], flow());
+    const mn = helper.getNode("mn");
+    const statuses: Msg[] = [];
+    const origStatus = mn.status.bind(mn);
+    mn.status = (s: Msg) => {
+      statuses.push(s);
+      return origStatus(s);
+    };
+    const done = collect();
+    mn.receive(fixture("modbus/flex-getter-failed.json"));
+    mn.receive({ payload: 42 });
+    mn.receive({ ...fixture("modbus/flex-getter-holding.json"), payload: [1, 2] });
+    const seen = await done();
+    assert.equal(seen.out.length, 0, "nothing is sent for bad input");
+    assert.equal(seen.completed.length, 0, "done(err) does not trigger Complete");
+    assert.equal(seen.caught.length, 3, "every bad message reaches Catch");
+    const errors = seen.caught.map((m) => (m.error as { message: string }).message);
+    assert.match(errors[0], /Modbus read failed/);
+    assert.match(errors[1], /unrecognised input/);
+    assert.match(errors[2], /holds 2 registers but 6 were requested/);
+    assert.equal((seen.caught[0].error as { source: { id: string } }).source.id, "mn");
+    const last = statuses[statuses.length - 1];
+    assert.equal(last.fill, "red");
+    assert.equal(last.shape, "ring");
+    assert.ok(String(last.text).length < 20);
+  });
+
+  it("a bad configuration is reported on deploy and every message goes to Catch", async () => {
+    await helper.load([meterNormalize, catchNode, completeNode], flow({ registerMap: '{"mapId":"x","mapVersion":"1","addressBase":2,"points":[]}' }));
+    const done = collect();
+    helper.getNode("mn").receive(fixture("modbus/read-holding-float32.json"));
+    const seen = await done();
+    assert.equal(seen.out.length, 0);
+    assert.equal(seen.caught.length, 1);
+    assert.match((seen.caught[0].error as { message: string }).message, /register map: .*\/mapVersion must be a semantic version/);
+  });
+
+  it("a SenML pack with several times gives one message per reading, in order", async () => {
+    await helper.load([meterNormalize, catchNode, completeNode], flow({ deviceId: "" }));
+    const done = collect();
+    helper.getNode("mn").receive({
+      payload: [{ bn: "fridge-12:", bt: 1770560100, n: "temp", u: "Cel", v: 3.5 }, { n: "temp", t: 900, v: 3.9 }],
+      extra: "kept",
+    });
+    const seen = await done();
+    assert.equal(seen.out.length, 2);
+    assert.equal(seen.completed.length, 1, "one input message, one done()");
+    const stamps = seen.out.map((m) => (m.payload as Msg).timestamp);
+    assert.deepEqual(stamps, ["2026-02-08T14:15:00.000Z", "2026-02-08T14:30:00.000Z"]);
+    assert.ok(seen.out.every((m) => m.extra === "kept" && m.topic === "fridge-12"));
+    assert.notEqual(seen.out[0], seen.out[1]);
+  });
+
+  it("BACnet and plain JSON through the same node", async () => {
+    await helper.load([meterNormalize, catchNode, completeNode], flow());
+    const mn = helper.getNode("mn");
+    let p = next("out");
+    mn.receive({ payload: fixture("bacnet/read-property-multiple.json"), deviceId: "ahu-1" });
+    let m = await p;
+    assertCanonical(m.payload);
+    assert.equal((m.payload as Msg).deviceId, "ahu-1");
+    p = next("out");
+    mn.receive({ payload: '{"deviceId":"m-2","kwh":3.5}', timestamp: "2026-02-08T14:15:00Z" });
+    m = await p;
+    assert.deepEqual(m.payload, {
+      deviceId: "m-2", timestamp: "2026-02-08T14:15:00.000Z", measurements: { kwh: { value: 3.5 } }, quality: "GOOD", source: { protocol: "json" },
+    });
+  });
+
+  it("the editor's validation endpoint gives the runtime's messages", async () => {
+    await helper.load([meterNormalize], [{ id: "mn", type: "meter-normalize", registerMap: MAP, wires: [[]] }]);
+    const ok = await helper.request().post("/m2m/meter-normalize/validate").send({ registerMap: MAP }).expect(200);
+    assert.deepEqual(ok.body, { ok: true, mapId: "demo-float32-meter", mapVersion: "1.0.0", points: 15 });
+    const bad = await helper
+      .request()
+      .post("/m2m/meter-normalize/validate")
+      .send({ registerMap: JSON.stringify({ mapId: "m", mapVersion: "1.0.0", addressBase: 0, points: [{ id: "a", address: 0, type: "float16", table: "holding" }] }) })
+      .expect(200);
+    assert.equal(bad.body.ok, false);
+    assert.match(bad.body.error, /\/points\/0\/type must be one of/);
+  });
+
+  it("closes cleanly on redeploy, many times", async () => {
+    for (let i = 0; i < 20; i++) {
+      await helper.load([meterNormalize, catchNode, completeNode], flow());
+      await helper.unload();
+    }
+    await helper.load([meterNormalize, catchNode, completeNode], flow());
+    const p = next("out");
+    helper.getNode("mn").receive(fixture("modbus/flex-getter-holding.json"));
+    assertCanonical((await p).payload);
+  });
+});
