@@ -40,9 +40,12 @@ export function readI32(regs: ArrayLike<number>, i: number, endian: Endian): num
   return (word(regs, i, 2, 0, endian) << 16) | word(regs, i, 2, 1, endian);
 }
 
+const u32 = new Uint32Array(1);
+const f32 = new Float32Array(u32.buffer);
+
 export function readF32(regs: ArrayLike<number>, i: number, endian: Endian): number {
-  view.setUint32(0, readU32(regs, i, endian));
-  return view.getFloat32(0);
+  u32[0] = endian === "ABCD" ? ((regs[i] & 0xffff) << 16) | (regs[i + 1] & 0xffff) : readU32(regs, i, endian);
+  return f32[0];
 }
 
 function read64(regs: ArrayLike<number>, i: number, endian: Endian): void {
@@ -96,8 +99,19 @@ export function tidy(x: number): number {
  * The shortest decimal that reads back as the same float32: 21.299999237060547 (float32 21.3) becomes 21.3.
  * Seven significant digits round-trip for almost all values; eight or nine for the rest.
  */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
 export function float32ToDecimal(x: number): number {
-  if (!Number.isFinite(x) || Number.isInteger(x)) return x;
+  // Values of 2^23 and above are whole numbers in float32; NaN and infinities pass through.
+  if (!(x > -8388608 && x < 8388608) || x === 0 || Number.isInteger(x)) return x;
+  const magnitude = Math.ceil(Math.log10(x < 0 ? -x : x));
+  for (let p = 7; p <= 9; p++) {
+    const e = p - magnitude;
+    if (e > 22) break; // powers of ten beyond 1e22 are not exact doubles
+    const scale = POW10[e];
+    const d = Math.round(x * scale) / scale;
+    if (Math.fround(d) === x) return d;
+  }
   for (let p = 7; p < 9; p++) {
     const d = Number(x.toPrecision(p));
     if (Math.fround(d) === x) return d;

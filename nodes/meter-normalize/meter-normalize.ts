@@ -6,6 +6,7 @@ import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
 import type { Request, Response } from "express";
 import { ConfigError, InputError, errorMessage } from "../shared/errors";
 import { StatusReporter } from "../shared/status";
+import type { CanonicalReading } from "../shared/canonical-reading";
 import { createNormalizer, parseMeterNormalizeConfig, type MeterNormalizeDef, type Normalizer } from "./normalizer";
 
 type MeterNormalizeNodeDef = NodeDef & MeterNormalizeDef;
@@ -15,6 +16,11 @@ export = (RED: NodeAPI) => {
     RED.nodes.createNode(this, def);
     const status = new StatusReporter(this);
     let normalizer: Normalizer | undefined;
+    // The last reading, and its status texts, translated only when the status is shown.
+    let last: CanonicalReading | undefined;
+    const count = () => (last ? Object.keys(last.measurements).length : 0);
+    const okText = () => RED._("meter-normalize.status.ok", { count: count() });
+    const qualityText = () => RED._("meter-normalize.status.quality", { count: count(), quality: last?.quality ?? "" });
     let configError: string | undefined;
     try {
       normalizer = createNormalizer(parseMeterNormalizeConfig(def));
@@ -38,21 +44,22 @@ export = (RED: NodeAPI) => {
         done(err instanceof Error ? err : new Error(String(err)));
         return;
       }
+      const o = msg as unknown as Record<string, unknown>;
+      if (o.registerMap !== undefined) delete o.registerMap;
       // Clone for the extra readings of a multi-reading SenML pack before the original is reused.
-      const extra = results.slice(1).map(() => RED.util.cloneMessage(msg));
-      const out = [msg, ...extra].map((m, i) => {
-        const r = results[i];
-        const o = m as unknown as Record<string, unknown>;
-        o.payload = r.reading;
-        o.topic = r.topic;
-        delete o.registerMap;
-        return m;
-      });
-      const last = results[results.length - 1].reading;
-      const n = Object.keys(last.measurements).length;
-      if (last.quality === "GOOD") status.ok(RED._("meter-normalize.status.ok", { count: n }));
-      else status.warn(RED._("meter-normalize.status.quality", { count: n, quality: last.quality }));
-      send(out.length === 1 ? out[0] : [out]);
+      const out = results.length === 1 ? undefined : results.map((_, i) => (i === 0 ? msg : RED.util.cloneMessage(msg)));
+      o.payload = results[0].reading;
+      o.topic = results[0].topic;
+      if (out) {
+        for (let i = 1; i < results.length; i++) {
+          (out[i] as unknown as Record<string, unknown>).payload = results[i].reading;
+          (out[i] as unknown as Record<string, unknown>).topic = results[i].topic;
+        }
+      }
+      last = results[results.length - 1].reading;
+      if (last.quality === "GOOD") status.ok(okText);
+      else status.warn(qualityText);
+      send(out ? [out] : msg);
       done();
     });
 

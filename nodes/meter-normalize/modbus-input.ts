@@ -40,8 +40,10 @@ export function isFailedRead(msg: Rec): boolean {
 
 function int(v: unknown): number {
   if (typeof v === "number") return Number.isInteger(v) ? v : NaN;
-  if (typeof v === "string" && /^\s*(fc)?\s*\d+\s*$/i.test(v)) return parseInt(v.replace(/fc/i, ""), 10);
-  return NaN;
+  if (typeof v !== "string") return NaN;
+  const n = Number(v);
+  if (Number.isInteger(n) && v.trim() !== "") return n;
+  return /^\s*fc\s*\d+\s*$/i.test(v) ? parseInt(v.replace(/fc/i, ""), 10) : NaN;
 }
 
 function bytesOf(b: unknown): number[] | undefined {
@@ -92,7 +94,7 @@ export function readModbusResponse(msg: Rec): ModbusResponse {
   if (values.length < quantity)
     throw new InputError(`response holds ${values.length} ${bits ? "bits" : "registers"} but ${quantity} were requested`, "short response");
   if (address + quantity > 65536) quantity = 65536 - address;
-  const cut = values.slice(0, quantity);
+  const cut = values.length === quantity ? values : values.slice(0, quantity);
   let data: number[] | boolean[];
   if (bits) {
     data = cut.map((v, k) => {

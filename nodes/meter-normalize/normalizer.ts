@@ -3,7 +3,7 @@
  */
 import { ConfigError, InputError } from "../shared/errors";
 import { isoUtc, isValidZone, parseTimestamp, type TimeOptions } from "../shared/time";
-import { readingQuality, readingTopic, type CanonicalReading, type Measurement, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
+import { readingQuality, readingTopic, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
 import { compileRegisterMap, decodeWindow, type CompiledMap } from "./register-map";
 import { isFailedRead, modbusRequestOf, readModbusResponse } from "./modbus-input";
 import { isBacnetResult, readBacnet } from "./bacnet";
@@ -141,9 +141,9 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
 
   function build(
     msg: Rec, nowMs: number, measurements: Record<string, Measurement>, source: ReadingSource,
-    derived: { deviceId?: string; timestamp?: unknown; timeMs?: number },
+    derived: { deviceId?: string; timestamp?: unknown; timeMs?: number; quality?: Quality },
   ): NormalizedReading {
-    const entry = source.unitId !== undefined ? cfg.devices.get(String(source.unitId)) : undefined;
+    const entry = source.unitId !== undefined && cfg.devices.size > 0 ? cfg.devices.get(String(source.unitId)) : undefined;
     const fromMsg = typeof msg.deviceId === "string" && msg.deviceId !== "" ? msg.deviceId : undefined;
     const deviceId = fromMsg ?? entry?.deviceId ?? derived.deviceId ?? cfg.deviceId;
     if (!deviceId) {
@@ -159,15 +159,18 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
       deviceId,
       timestamp: isoUtc(ms),
       measurements,
-      quality: readingQuality(measurements),
+      quality: derived.quality ?? readingQuality(measurements),
       source,
     };
-    const meta: ReadingMeta = { ...(cfg.site ? { site: cfg.site } : {}), ...(entry?.meta ?? {}) };
-    if (Object.keys(meta).length > 0) reading.meta = meta;
+    let meta: ReadingMeta | undefined;
+    if (entry?.meta || cfg.site) {
+      meta = cfg.site ? { site: cfg.site, ...entry?.meta } : { ...entry?.meta };
+      reading.meta = meta;
+    }
     const topic = readingTopic({
       region: entry?.region ?? cfg.region,
-      site: typeof meta.site === "string" ? meta.site : undefined,
-      deviceType: entry?.deviceType ?? (typeof meta.meterType === "string" ? meta.meterType : undefined) ?? cfg.deviceType,
+      site: typeof meta?.site === "string" ? meta.site : undefined,
+      deviceType: entry?.deviceType ?? (typeof meta?.meterType === "string" ? meta.meterType : undefined) ?? cfg.deviceType,
       deviceId,
     });
     return { reading, topic };
@@ -197,18 +200,18 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
         case "modbus": {
           const r = readModbusResponse(msg);
           const map = mapFor(msg);
-          const { measurements, decoded } = decodeWindow(map, r.table, r.address, r.data);
+          const { measurements, quality, decoded } = decodeWindow(map, r.table, r.address, r.data);
           if (decoded === 0)
             throw new InputError(
               `no point of map ${map.mapId} ${map.mapVersion} lies wholly inside the ${r.table} window ${r.address}..${r.address + r.quantity - 1}`,
               "no point in read",
             );
-          const source: ReadingSource = { protocol: "modbus", mapId: map.mapId, mapVersion: map.mapVersion };
-          if (r.unitId !== undefined) source.unitId = r.unitId;
-          source.table = r.table;
-          source.address = r.address;
-          source.quantity = r.quantity;
-          return [build(msg, nowMs, measurements, source, {})];
+          const source: ReadingSource = {
+            protocol: "modbus", mapId: map.mapId, mapVersion: map.mapVersion, unitId: r.unitId,
+            table: r.table, address: r.address, quantity: r.quantity,
+          };
+          if (r.unitId === undefined) delete source.unitId;
+          return [build(msg, nowMs, measurements, source, { quality })];
         }
         case "bacnet": {
           if (!isBacnetResult(msg.payload)) throw new InputError("msg.payload is not a BACnet ReadProperty or ReadPropertyMultiple result", "not bacnet");

@@ -9,7 +9,7 @@ import registerMapSchema from "./register-map.schema.json";
 import { ConfigError } from "../shared/errors";
 import { compileSchema, describeAjvErrors } from "../shared/schema";
 import { canConvert, converter, isSenmlUnit } from "../shared/units";
-import type { Measurement, Quality } from "../shared/canonical-reading";
+import { worseQuality, type Measurement, type Quality } from "../shared/canonical-reading";
 import {
   bigToValue, float32ToDecimal, readF32, readF64, readI16, readI32, readI64, readString, readU16, readU32, readU64, tidy,
   type Endian,
@@ -99,6 +99,8 @@ export interface CompiledPoint {
   notImplemented?: number | bigint;
   min?: number;
   max?: number;
+  /** Set for plain numeric points (no scaling, sentinels, enum or range): the whole decode in one call. */
+  fast?: (regs: ArrayLike<number>, i: number) => Measurement;
 }
 
 export interface CompiledMap {
@@ -215,11 +217,38 @@ export function compileRegisterMap(input: unknown, where = "register map"): Comp
   });
   const sunspec = points.some((p) => p.type === "sunssf");
   if (sunspec) for (const p of points) p.notImplemented = SUNSPEC_NOT_IMPLEMENTED[p.type];
+  for (const p of points) p.fast = fastReader(p);
   return { mapId: m.mapId, mapVersion: m.mapVersion, points, sunspec };
+}
+
+const FAST_READERS: Partial<Record<PointType, (regs: ArrayLike<number>, i: number, endian: Endian) => number>> = {
+  int16: readI16, uint16: readU16, int32: readI32, uint32: readU32, float64: readF64,
+  float32: (regs, i, endian) => float32ToDecimal(readF32(regs, i, endian)),
+};
+
+/** A one-call decoder for a point that needs nothing but its raw number (the common case). */
+function fastReader(p: CompiledPoint): CompiledPoint["fast"] {
+  const read = FAST_READERS[p.type];
+  if (!read || BIT_TABLES.has(p.table)) return undefined;
+  if (p.mask !== undefined || p.shift !== 0 || p.scale !== 1 || p.offset !== 0 || p.convert || p.scaleFactorRef !== undefined) return undefined;
+  if (p.enumLabels || p.invalid || p.notImplemented !== undefined || p.min !== undefined || p.max !== undefined) return undefined;
+  const { endian, unit } = p;
+  if (unit === undefined) {
+    return (regs, i) => {
+      const value = read(regs, i, endian);
+      return Number.isFinite(value) ? { value } : { value: null, quality: "BAD" };
+    };
+  }
+  return (regs, i) => {
+    const value = read(regs, i, endian);
+    return Number.isFinite(value) ? { value, unit } : { value: null, unit, quality: "BAD" };
+  };
 }
 
 export interface DecodedWindow {
   measurements: Record<string, Measurement>;
+  /** The worst quality of the measurements. */
+  quality: Quality;
   /** How many points of the map lay wholly inside the response. */
   decoded: number;
 }
@@ -238,6 +267,7 @@ export function decodeWindow(
   const end = start + data.length;
   const measurements: Record<string, Measurement> = {};
   let decoded = 0;
+  let quality: Quality = "GOOD";
   // Scale factors first: other points of the same read refer to them.
   let sf: Map<string, number | null> | undefined;
   if (plan.sunspec) {
@@ -248,13 +278,16 @@ export function decodeWindow(
       sf.set(p.id, v === -0x8000 || v < -10 || v > 10 ? null : v);
     }
   }
-  for (const p of plan.points) {
+  const points = plan.points;
+  for (let k = 0; k < points.length; k++) {
+    const p = points[k];
     if (p.table !== table || p.address < start || p.address + p.count > end) continue;
     decoded++;
-    const m = decodePoint(p, data, p.address - start, sf);
+    const m = p.fast ? p.fast(data as ArrayLike<number>, p.address - start) : decodePoint(p, data, p.address - start, sf);
+    if (m.quality !== undefined) quality = worseQuality(quality, m.quality);
     measurements[p.name] = m;
   }
-  return { measurements, decoded };
+  return { measurements, quality, decoded };
 }
 
 function decodePoint(

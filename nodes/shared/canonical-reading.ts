@@ -47,15 +47,20 @@ export interface CanonicalReading {
   meta?: ReadingMeta;
 }
 
+const RANK: Record<Quality, number> = { GOOD: 0, ESTIMATED: 1, SUSPECT: 2, BAD: 3 };
+
 /** The worse of two qualities. */
 export function worseQuality(a: Quality, b: Quality): Quality {
-  return QUALITIES.indexOf(a) >= QUALITIES.indexOf(b) ? a : b;
+  return RANK[a] >= RANK[b] ? a : b;
 }
 
 /** The worst quality of a set of measurements; GOOD for a measurement without one. */
 export function readingQuality(measurements: Record<string, Measurement>): Quality {
   let q: Quality = "GOOD";
-  for (const name in measurements) q = worseQuality(q, measurements[name].quality ?? "GOOD");
+  for (const name in measurements) {
+    const m = measurements[name].quality;
+    if (m !== undefined && RANK[m] > RANK[q]) q = m;
+  }
   return q;
 }
 
@@ -64,8 +69,12 @@ export function readingQuality(measurements: Record<string, Measurement>): Quali
  * Unknown leading parts are left out, so a reading with only a device id gets "deviceId".
  */
 export function readingTopic(parts: { region?: string; site?: string; deviceType?: string; deviceId: string }): string {
-  return [parts.region, parts.site, parts.deviceType, parts.deviceId]
-    .filter((p): p is string => typeof p === "string" && p.length > 0)
-    .map((p) => p.replace(/[/+#]/g, "_"))
-    .join("/");
+  let topic = "";
+  for (const p of [parts.region, parts.site, parts.deviceType]) if (p) topic += `${topicLevel(p)}/`;
+  return topic + topicLevel(parts.deviceId);
+}
+
+/** One MQTT topic level: "/", "+" and "#" would change the topic's meaning, so they become "_". */
+function topicLevel(s: string): string {
+  return /[/+#]/.test(s) ? s.replace(/[/+#]/g, "_") : s;
 }

@@ -1,15 +1,17 @@
 /**
  * Node status, the Node-RED way: green dot healthy, yellow ring degraded, red ring error, {} to clear;
  * text under 20 characters. Repeated healthy updates are throttled to one a second so that a busy node
- * does not flood the editor; a change of state always shows at once.
+ * does not flood the editor; a change of state always shows at once. Text may be given as a function, so
+ * that a message that is not shown is never translated.
  */
 import type { Node } from "node-red";
 
 type Kind = "ok" | "warn" | "error" | "clear";
+type Text = string | (() => string);
 
 export class StatusReporter {
   private kind: Kind | undefined;
-  private text = "";
+  private text: Text = "";
   private at = 0;
 
   constructor(
@@ -18,15 +20,15 @@ export class StatusReporter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  ok(text: string): void {
+  ok(text: Text): void {
     this.set("ok", text);
   }
 
-  warn(text: string): void {
+  warn(text: Text): void {
     this.set("warn", text);
   }
 
-  error(text: string): void {
+  error(text: Text): void {
     this.set("error", text);
   }
 
@@ -36,13 +38,14 @@ export class StatusReporter {
     this.node.status({});
   }
 
-  private set(kind: Kind, text: string): void {
+  private set(kind: Kind, text: Text): void {
     const t = this.now();
-    if (kind === this.kind && (text === this.text || t - this.at < this.minIntervalMs)) return;
+    if (kind === this.kind && (t - this.at < this.minIntervalMs || (typeof text === "string" && text === this.text))) return;
     this.kind = kind;
     this.text = text;
     this.at = t;
-    const short = text.length > 19 ? `${text.slice(0, 18)}…` : text;
+    const full = typeof text === "function" ? text() : text;
+    const short = full.length > 19 ? `${full.slice(0, 18)}…` : full;
     if (kind === "ok") this.node.status({ fill: "green", shape: "dot", text: short });
     else if (kind === "warn") this.node.status({ fill: "yellow", shape: "ring", text: short });
     else this.node.status({ fill: "red", shape: "ring", text: short });

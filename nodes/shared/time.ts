@@ -39,8 +39,15 @@ export function isValidZone(zone: string): boolean {
 }
 
 /** UTC ISO string with milliseconds and Z for epoch milliseconds. */
+let lastMs = NaN;
+let lastIso = "";
 export function isoUtc(ms: number): string {
-  return new Date(ms).toISOString();
+  // Readings of one poll share their millisecond: format it once.
+  if (ms !== lastMs) {
+    lastIso = new Date(ms).toISOString();
+    lastMs = ms;
+  }
+  return lastIso;
 }
 
 function fromEpoch(n: number, what: string): number {
