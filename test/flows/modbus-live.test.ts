@@ -2,11 +2,11 @@
 // meter-normalize turns its output into a reading, in one flow.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import net from "node:net";
 import path from "node:path";
 import helper from "node-red-node-test-helper";
 import meterNormalize = require("../../nodes/meter-normalize/meter-normalize");
 import { assertCanonical } from "../helpers/fixtures";
+import { freePort } from "../helpers/ports";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ModbusRTU = require("@openp4nr/modbus-serial");
@@ -26,14 +26,6 @@ const MAP = {
   ],
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 describe("node-red-contrib-modbus Flex-Getter into meter-normalize", () => {
   let server: { close(cb: () => void): void; on(e: string, f: () => void): void };
