@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// `npm test`: build, then the unit, flow and end-to-end suites with Node's test runner (TypeScript
+// `npm test`: type-check (sources and tests), build, then the unit, flow and end-to-end suites with Node's test runner (TypeScript
 // through tsx). `node scripts/test.js unit|flows|e2e` runs one suite; `npm run test:unit` stays fast.
 "use strict";
 const fs = require("fs");
@@ -30,6 +30,7 @@ function run(cmd, args) {
   if (r.status !== 0) process.exit(r.status === null ? 1 : r.status);
 }
 
+if (which === "all") run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.test.json")]);
 if (which !== "unit") run(process.execPath, [path.join(root, "scripts/build.js")]);
 const list = chosen.flatMap((s) => files(suites[s]));
 if (list.length === 0) {
