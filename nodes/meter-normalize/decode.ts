@@ -104,7 +104,13 @@ const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
 export function float32ToDecimal(x: number): number {
   // Values of 2^23 and above are whole numbers in float32; NaN and infinities pass through.
   if (!(x > -8388608 && x < 8388608) || x === 0 || Number.isInteger(x)) return x;
-  const magnitude = Math.ceil(Math.log10(x < 0 ? -x : x));
+  const ax = x < 0 ? -x : x;
+  // ceil(log10(ax)), by table for the common range
+  let magnitude: number;
+  if (ax >= 1 && ax < 1e7) {
+    magnitude = 1;
+    while (POW10[magnitude] < ax) magnitude++;
+  } else magnitude = Math.ceil(Math.log10(ax));
   for (let p = 7; p <= 9; p++) {
     const e = p - magnitude;
     if (e > 22) break; // powers of ten beyond 1e22 are not exact doubles
