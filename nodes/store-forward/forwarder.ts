@@ -1,0 +1,403 @@
+/**
+ * store-forward's delivery logic, free of Node-RED: store every message in the journal, send while the
+ * link is up, release a record only when its delivery is acknowledged, resend with jittered exponential
+ * backoff, and watch the buffer's fill level.
+ */
+import { Journal, JournalFullError, type AppendResult, type DropReason, type JournalOptions, type Priority, type StoredRecord } from "./journal";
+
+export interface ForwarderOptions {
+  nodeId: string;
+  /** Records per message sent; above 1, msg.payload is the array of stored payloads. */
+  batchSize: number;
+  /** Unacknowledged messages out at once. */
+  window: number;
+  ackTimeoutMs: number;
+  /** First retry delay and its cap (the seeds retry every 5 minutes). */
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** Token buckets: messages and bytes per second; 0 means no limit. */
+  rateMsgs: number;
+  rateBytes: number;
+  /** msg property (dot path) holding the idempotency key; empty: deviceId + timestamp of the reading. */
+  keyProperty: string;
+  /** Fill levels (%) that raise an alert when crossed upwards; "degrade" at degradeAt. */
+  watermarks: number[];
+  degradeAt: number;
+  staleAfterMs: number;
+}
+
+export interface SfMeta {
+  node: string;
+  id: string;
+  key: string;
+  attempt: number;
+  storedAt: string;
+  ids?: string[];
+  keys?: string[];
+}
+
+export type Msg = Record<string, unknown>;
+
+export interface ForwarderIO {
+  send(msg: Msg): void;
+  alert(payload: Record<string, unknown>): void;
+  now(): number;
+  random(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(t: unknown): void;
+}
+
+interface Flight {
+  ids: string[];
+  keys: string[];
+  payloads: unknown[];
+  base: Msg;
+  storedAt: number;
+  bytes: number;
+  attempt: number;
+  timer?: unknown;
+  /** Waiting for its retry time (not out). */
+  retryAt?: number;
+}
+
+const isRec = (v: unknown): v is Msg => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function get(obj: unknown, path: string): unknown {
+  let o = obj;
+  for (const k of path.split(".")) {
+    if (!isRec(o)) return undefined;
+    o = o[k];
+  }
+  return o;
+}
+
+/** The priority of a message: msg.priority "P0" (alarms), "P1" (default) or "P2". */
+export function priorityOf(msg: Msg): Priority {
+  const p = msg.priority;
+  if (p === undefined || p === null || p === "") return 1;
+  const m = /^P?([012])$/i.exec(String(p));
+  if (!m) throw new Error(`msg.priority ${JSON.stringify(p)} must be P0, P1 or P2`);
+  return Number(m[1]) as Priority;
+}
+
+export class Forwarder {
+  readonly journal: Journal;
+  online = true;
+  paused = false;
+  private flights = new Map<string, Flight>();
+  private byRecord = new Map<string, string>();
+  private retryTimer: unknown;
+  private pumpTimer: unknown;
+  private tokens: { msgs: number; bytes: number; at: number };
+  private alerted = new Set<string>();
+  private counters = { in: 0, out: 0, acked: 0, nacked: 0, timeouts: 0, at: 0, inAt: 0, outAt: 0 };
+  private closed = false;
+  private seq = 0;
+
+  constructor(
+    journalOptions: JournalOptions,
+    private readonly opts: ForwarderOptions,
+    private readonly io: ForwarderIO,
+  ) {
+    this.journal = Journal.open(journalOptions);
+    this.journal.onWritten = () => this.pump();
+    this.journal.onDrop = (ids) => this.forget(ids);
+    this.tokens = { msgs: opts.rateMsgs, bytes: opts.rateBytes, at: io.now() };
+    this.counters.at = io.now();
+  }
+
+  /** The idempotency key of a message. */
+  keyOf(msg: Msg): string {
+    if (this.opts.keyProperty) {
+      const v = get(msg, this.opts.keyProperty);
+      if (v === undefined || v === null) throw new Error(`msg.${this.opts.keyProperty} (the idempotency key) is missing`);
+      return typeof v === "string" ? v : JSON.stringify(v);
+    }
+    const p = msg.payload;
+    if (isRec(p) && typeof p.deviceId === "string" && typeof p.timestamp === "string") return `${p.deviceId}/${p.timestamp}`;
+    return `${this.opts.nodeId}/${this.io.now()}/${this.seq++}`;
+  }
+
+  /** Store a message. Resolves when it is durable; rejects under the reject policy or on a disk error. */
+  async store(msg: Msg): Promise<AppendResult> {
+    const priority = priorityOf(msg);
+    const key = this.keyOf(msg);
+    const copy: Msg = {};
+    for (const k of Object.keys(msg)) if (k !== "_msgid" && k !== "_sf" && k !== "priority") copy[k] = msg[k];
+    copy.priority = `P${priority}`;
+    let data: Buffer;
+    try {
+      data = Buffer.from(JSON.stringify(copy));
+    } catch (err) {
+      throw new Error(`message cannot be stored as JSON: ${(err as Error).message}`);
+    }
+    this.counters.in++;
+    const result = await this.journal.append(priority, key, data);
+    this.checkLevels();
+    return result;
+  }
+
+  /** A message that came back: an ack, or a nack when it carries msg.error. True if it was one of ours. */
+  handleReturn(msg: Msg): boolean {
+    const sf = msg._sf;
+    if (!isRec(sf) || sf.node !== this.opts.nodeId) return false;
+    const ids = Array.isArray(sf.ids) ? (sf.ids as string[]) : typeof sf.id === "string" ? [sf.id] : [];
+    const flightId = this.byRecord.get(ids[0]);
+    const flight = flightId ? this.flights.get(flightId) : undefined;
+    if (msg.error !== undefined && msg.error !== null) {
+      this.counters.nacked++;
+      if (flight && flightId) this.retryLater(flightId, flight);
+      return true;
+    }
+    for (const id of ids) if (this.journal.ack(id)) this.counters.acked++;
+    if (flight && flightId) this.drop(flightId, flight);
+    this.pump();
+    return true;
+  }
+
+  setOnline(online: boolean): void {
+    if (this.online === online) return;
+    this.online = online;
+    if (online) this.pump();
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.pump();
+  }
+
+  /** Send now what is due and what waits for a retry, with a full token bucket. */
+  flush(): void {
+    this.tokens = { msgs: this.opts.rateMsgs, bytes: this.opts.rateBytes, at: this.io.now() };
+    for (const f of this.flights.values()) if (f.retryAt !== undefined) f.retryAt = 0;
+    this.pump();
+  }
+
+  purge(): number {
+    const n = this.journal.purge();
+    for (const [id, f] of this.flights) this.drop(id, f);
+    return n;
+  }
+
+  expire(): number {
+    return this.journal.expire();
+  }
+
+  get inFlight(): number {
+    let n = 0;
+    for (const f of this.flights.values()) if (f.retryAt === undefined) n++;
+    return n;
+  }
+
+  /** Buffer fill, in percent of the tighter cap. */
+  percentFull(maxRecords: number, maxBytes: number): number {
+    return Math.max(this.journal.depth / maxRecords, this.journal.bytes / maxBytes) * 100;
+  }
+
+  private levels: { maxRecords: number; maxBytes: number } | undefined;
+  setCaps(maxRecords: number, maxBytes: number): void {
+    this.levels = { maxRecords, maxBytes };
+  }
+
+  /** Raise watermark, degrade and stale alerts on upward crossings; clear them when the level falls. */
+  checkLevels(): void {
+    if (!this.levels) return;
+    const pct = this.percentFull(this.levels.maxRecords, this.levels.maxBytes);
+    const fire = (name: string, on: boolean, payload: Record<string, unknown>) => {
+      if (on && !this.alerted.has(name)) {
+        this.alerted.add(name);
+        this.io.alert({ ...payload, percentFull: round1(pct), depth: this.journal.depth });
+      } else if (!on && this.alerted.has(name)) this.alerted.delete(name);
+    };
+    for (const w of this.opts.watermarks) fire(`w${w}`, pct >= w, { alert: "watermark", level: w });
+    fire("degrade", pct >= this.opts.degradeAt, { alert: "degrade", level: this.opts.degradeAt });
+    const oldest = this.journal.stats().oldestEnqueuedAt;
+    const age = oldest === undefined ? 0 : this.io.now() - oldest;
+    fire("stale", age > this.opts.staleAfterMs, { alert: "stale", oldestAgeMs: age });
+  }
+
+  /** Metrics for the second output. */
+  metrics(): Record<string, unknown> {
+    const s = this.journal.stats();
+    const now = this.io.now();
+    const secs = Math.max(0.001, (now - this.counters.at) / 1000);
+    const m = {
+      depth: s.depth,
+      bytes: s.bytes,
+      byPriority: { P0: s.byPriority[0], P1: s.byPriority[1], P2: s.byPriority[2] },
+      percentFull: this.levels ? round1(this.percentFull(this.levels.maxRecords, this.levels.maxBytes)) : undefined,
+      oldestAgeMs: s.oldestEnqueuedAt === undefined ? 0 : now - s.oldestEnqueuedAt,
+      inRate: round1((this.counters.in - this.counters.inAt) / secs),
+      outRate: round1((this.counters.acked - this.counters.outAt) / secs),
+      inFlight: this.inFlight,
+      waitingRetry: this.flights.size - this.inFlight,
+      online: this.online,
+      paused: this.paused,
+      drops: s.drops,
+      bytesWritten: s.bytesWritten,
+      acked: this.counters.acked,
+      nacked: this.counters.nacked,
+      timeouts: this.counters.timeouts,
+    };
+    this.counters.inAt = this.counters.in;
+    this.counters.outAt = this.counters.acked;
+    this.counters.at = now;
+    return m;
+  }
+
+  /** Send as much as the link, the window and the token buckets allow. */
+  pump(): void {
+    if (this.closed || !this.online || this.paused) return;
+    if (this.pumpTimer) return;
+    const now = this.io.now();
+    this.refill(now);
+    // Retries that are due go first, oldest first.
+    let nextRetry = Infinity;
+    for (const [id, f] of this.flights) {
+      if (f.retryAt === undefined) continue;
+      if (f.retryAt > now) {
+        nextRetry = Math.min(nextRetry, f.retryAt);
+        continue;
+      }
+      if (this.inFlight >= this.opts.window || !this.take(f.bytes)) break;
+      f.retryAt = undefined;
+      f.attempt++;
+      this.transmit(id, f);
+    }
+    while (this.inFlight < this.opts.window && this.journal.hasNext()) {
+      const records: StoredRecord[] = [];
+      let bytes = 0;
+      // Check the bucket for the first record; a batch may overdraw it a little.
+      if (!this.canTake()) break;
+      while (records.length < this.opts.batchSize) {
+        const r = this.journal.next();
+        if (!r) break;
+        records.push(r);
+        bytes += r.data.length;
+      }
+      if (records.length === 0) break;
+      this.take(bytes);
+      const flight = this.toFlight(records, bytes);
+      const id = `f${this.seq++}`;
+      this.flights.set(id, flight);
+      for (const rid of flight.ids) this.byRecord.set(rid, id);
+      this.transmit(id, flight);
+    }
+    if (this.retryTimer) this.io.clearTimer(this.retryTimer);
+    this.retryTimer = undefined;
+    if (nextRetry !== Infinity) this.retryTimer = this.io.setTimer(() => ((this.retryTimer = undefined), this.pump()), Math.max(1, nextRetry - now));
+    if ((this.journal.hasNext() || this.hasDueRetry()) && this.inFlight < this.opts.window && !this.canTake()) {
+      this.pumpTimer = this.io.setTimer(() => {
+        this.pumpTimer = undefined;
+        this.pump();
+      }, this.refillDelay());
+    }
+  }
+
+  private hasDueRetry(): boolean {
+    const now = this.io.now();
+    for (const f of this.flights.values()) if (f.retryAt !== undefined && f.retryAt <= now) return true;
+    return false;
+  }
+
+  private toFlight(records: StoredRecord[], bytes: number): Flight {
+    const msgs = records.map((r) => JSON.parse(r.data.toString("utf8")) as Msg);
+    return {
+      ids: records.map((r) => r.id),
+      keys: records.map((r) => r.key),
+      payloads: msgs.map((m) => m.payload),
+      base: msgs[0],
+      storedAt: records[0].enqueuedAt,
+      bytes,
+      attempt: 1,
+    };
+  }
+
+  private transmit(id: string, f: Flight): void {
+    const msg: Msg = { ...f.base };
+    const sf: SfMeta = { node: this.opts.nodeId, id: f.ids[0], key: f.keys[0], attempt: f.attempt, storedAt: new Date(f.storedAt).toISOString() };
+    if (this.opts.batchSize > 1) {
+      msg.payload = f.payloads;
+      sf.ids = f.ids;
+      sf.keys = f.keys;
+    }
+    msg._sf = sf;
+    f.timer = this.io.setTimer(() => {
+      this.counters.timeouts++;
+      this.retryLater(id, f);
+    }, this.opts.ackTimeoutMs);
+    this.counters.out++;
+    this.io.send(msg);
+  }
+
+  /** Resend after a jittered exponential backoff: a random delay between half and all of base × 2^(attempt-1). */
+  private retryLater(id: string, f: Flight): void {
+    if (f.timer) this.io.clearTimer(f.timer);
+    f.timer = undefined;
+    const exp = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** Math.min(30, f.attempt - 1));
+    f.retryAt = this.io.now() + exp * (0.5 + 0.5 * this.io.random());
+    if (this.flights.has(id)) this.pump();
+  }
+
+  private drop(id: string, f: Flight): void {
+    if (f.timer) this.io.clearTimer(f.timer);
+    this.flights.delete(id);
+    for (const rid of f.ids) this.byRecord.delete(rid);
+  }
+
+  /** Records the journal dropped while out: forget the messages that carried only those. */
+  private forget(ids: string[]): void {
+    for (const rid of ids) {
+      const fid = this.byRecord.get(rid);
+      if (!fid) continue;
+      this.byRecord.delete(rid);
+      const f = this.flights.get(fid);
+      if (f && f.ids.every((x) => !this.byRecord.has(x))) this.drop(fid, f);
+    }
+  }
+
+  private refill(now: number): void {
+    const dt = Math.max(0, now - this.tokens.at) / 1000;
+    this.tokens.at = now;
+    if (this.opts.rateMsgs > 0) this.tokens.msgs = Math.min(this.opts.rateMsgs, this.tokens.msgs + dt * this.opts.rateMsgs);
+    if (this.opts.rateBytes > 0) this.tokens.bytes = Math.min(this.opts.rateBytes, this.tokens.bytes + dt * this.opts.rateBytes);
+  }
+
+  private canTake(): boolean {
+    return (this.opts.rateMsgs <= 0 || this.tokens.msgs >= 1) && (this.opts.rateBytes <= 0 || this.tokens.bytes > 0);
+  }
+
+  private take(bytes: number): boolean {
+    if (!this.canTake()) return false;
+    if (this.opts.rateMsgs > 0) this.tokens.msgs -= 1;
+    if (this.opts.rateBytes > 0) this.tokens.bytes -= bytes;
+    return true;
+  }
+
+  private refillDelay(): number {
+    let ms = 1;
+    if (this.opts.rateMsgs > 0 && this.tokens.msgs < 1) ms = Math.max(ms, ((1 - this.tokens.msgs) / this.opts.rateMsgs) * 1000);
+    if (this.opts.rateBytes > 0 && this.tokens.bytes <= 0) ms = Math.max(ms, ((1 - this.tokens.bytes) / this.opts.rateBytes) * 1000);
+    return Math.ceil(ms);
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const f of this.flights.values()) if (f.timer) this.io.clearTimer(f.timer);
+    if (this.retryTimer) this.io.clearTimer(this.retryTimer);
+    if (this.pumpTimer) this.io.clearTimer(this.pumpTimer);
+    this.flights.clear();
+    this.byRecord.clear();
+    await this.journal.close();
+  }
+}
+
+export { JournalFullError, type DropReason };
+
+function round1(x: number): number {
+  return Math.round(x * 10) / 10;
+}
