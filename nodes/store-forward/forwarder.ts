@@ -106,25 +106,27 @@ export class Forwarder {
     this.counters.at = io.now();
   }
 
-  /** The idempotency key of a message. */
-  keyOf(msg: Msg): string {
+  /**
+   * The idempotency key of a message, and whether it can be derived again from the stored message (then it
+   * is not stored twice: the default key of a canonical reading is its deviceId/timestamp).
+   */
+  keyOf(msg: Msg): { key: string; derived: boolean } {
     if (this.opts.keyProperty) {
       const v = get(msg, this.opts.keyProperty);
       if (v === undefined || v === null) throw new Error(`msg.${this.opts.keyProperty} (the idempotency key) is missing`);
-      return typeof v === "string" ? v : JSON.stringify(v);
+      return { key: typeof v === "string" ? v : JSON.stringify(v), derived: false };
     }
-    const p = msg.payload;
-    if (isRec(p) && typeof p.deviceId === "string" && typeof p.timestamp === "string") return `${p.deviceId}/${p.timestamp}`;
-    return `${this.opts.nodeId}/${this.io.now()}/${this.seq++}`;
+    const key = readingKey(msg);
+    if (key !== undefined) return { key, derived: true };
+    return { key: `${this.opts.nodeId}/${this.io.now()}/${this.seq++}`, derived: false };
   }
 
   /** Store a message. Resolves when it is durable; rejects under the reject policy or on a disk error. */
   async store(msg: Msg): Promise<AppendResult> {
     const priority = priorityOf(msg);
-    const key = this.keyOf(msg);
+    const { key, derived } = this.keyOf(msg);
     const copy: Msg = {};
-    for (const k of Object.keys(msg)) if (k !== "_msgid" && k !== "_sf" && k !== "priority") copy[k] = msg[k];
-    copy.priority = `P${priority}`;
+    for (const k of Object.keys(msg)) if (k !== "_msgid" && k !== "_sf") copy[k] = msg[k];
     let data: Buffer;
     try {
       data = Buffer.from(JSON.stringify(copy));
@@ -132,7 +134,7 @@ export class Forwarder {
       throw new Error(`message cannot be stored as JSON: ${(err as Error).message}`);
     }
     this.counters.in++;
-    const result = await this.journal.append(priority, key, data);
+    const result = await this.journal.append(priority, derived ? "" : key, data);
     this.checkLevels();
     return result;
   }
@@ -308,7 +310,7 @@ export class Forwarder {
     const msgs = records.map((r) => JSON.parse(r.data.toString("utf8")) as Msg);
     return {
       ids: records.map((r) => r.id),
-      keys: records.map((r) => r.key),
+      keys: records.map((r, i) => r.key || readingKey(msgs[i]) || r.id),
       payloads: msgs.map((m) => m.payload),
       base: msgs[0],
       storedAt: records[0].enqueuedAt,
@@ -332,6 +334,7 @@ export class Forwarder {
     }, this.opts.ackTimeoutMs);
     this.counters.out++;
     this.io.send(msg);
+    this.handleReturn({ _sf: sf });
   }
 
   /** Resend after a jittered exponential backoff: a random delay between half and all of base × 2^(attempt-1). */
@@ -397,6 +400,12 @@ export class Forwarder {
 }
 
 export { JournalFullError, type DropReason };
+
+/** The default idempotency key of a canonical reading: deviceId/timestamp. */
+function readingKey(msg: Msg): string | undefined {
+  const p = msg.payload;
+  return isRec(p) && typeof p.deviceId === "string" && typeof p.timestamp === "string" ? `${p.deviceId}/${p.timestamp}` : undefined;
+}
 
 function round1(x: number): number {
   return Math.round(x * 10) / 10;

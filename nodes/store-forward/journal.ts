@@ -36,7 +36,11 @@ export interface JournalOptions {
   maxRecords: number;
   maxAgeMs: number;
   overflow: Overflow;
-  /** How often the position of the first unacknowledged record is written (ms). */
+  /**
+   * How often the position of the first unacknowledged record is written (ms, default 1000). Each write is
+   * a small file replaced atomically; after a power failure up to this much acknowledged delivery is sent
+   * again (a duplicate, with the same key).
+   */
   cursorIntervalMs?: number;
   now?: () => number;
 }
@@ -90,6 +94,7 @@ const HEADER = 8;
 const BODY_FIXED = 20;
 const FORMAT = 1;
 const READ_CHUNK = 256 * 1024;
+const EMPTY = Buffer.alloc(0);
 
 interface Segment {
   first: number;
@@ -149,8 +154,11 @@ interface Parsed {
   size: number;
 }
 
-/** Parse the frame at `off` of `buf`: a record, "short" when the buffer ends inside it, or "bad". */
-function parse(buf: Buffer, off: number, verify: boolean): Parsed | "short" | "bad" {
+/**
+ * Parse the frame at `off` of `buf`: a record, "short" when the buffer ends inside it, or "bad".
+ * Without `full`, key and data are left empty (recovery only needs the header).
+ */
+function parse(buf: Buffer, off: number, verify: boolean, full = true): Parsed | "short" | "bad" {
   if (off + HEADER > buf.length) return "short";
   const bodyLen = buf.readUInt32LE(off);
   if (bodyLen < BODY_FIXED || bodyLen > 256 * 1024 * 1024) return "bad";
@@ -164,8 +172,8 @@ function parse(buf: Buffer, off: number, verify: boolean): Parsed | "short" | "b
     priority: body[1],
     seq: body.readDoubleLE(4),
     enqueuedAt: body.readDoubleLE(12),
-    key: body.toString("utf8", BODY_FIXED, BODY_FIXED + keyLen),
-    data: body.subarray(BODY_FIXED + keyLen),
+    key: full ? body.toString("utf8", BODY_FIXED, BODY_FIXED + keyLen) : "",
+    data: full ? body.subarray(BODY_FIXED + keyLen) : EMPTY,
     size: HEADER + bodyLen,
   };
 }
@@ -317,7 +325,7 @@ class PriorityLog {
       let pos = off;
       for (;;) {
         const rel = pos - bufStart;
-        const r = parse(buf, rel, true);
+        const r = parse(buf, rel, true, false);
         if (r === "short") {
           if (bufStart + buf.length >= s.size) return pos === s.size ? { nextSeq: seq } : { nextSeq: seq, badAt: pos };
           const frameLen = rel + 4 <= buf.length ? buf.readUInt32LE(rel) + HEADER : 0;
@@ -399,6 +407,9 @@ export class Journal {
   private flushing = false;
   private flushScheduled = false;
   private syncWaiters: Waiter[] = [];
+  /** fsyncs in flight per file descriptor, and descriptors to close once theirs are done. */
+  private fsyncing = new Map<number, number>();
+  private closeAfterSync = new Set<number>();
   private syncTimer: NodeJS.Timeout | undefined;
   private cursorTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -409,7 +420,7 @@ export class Journal {
   onWritten: () => void = () => undefined;
 
   private constructor(opts: JournalOptions) {
-    this.opts = { cursorIntervalMs: 200, now: Date.now, ...opts };
+    this.opts = { cursorIntervalMs: 1000, now: Date.now, ...opts };
     fs.mkdirSync(opts.dir, { recursive: true });
     this.recovery = { records: 0, bytes: 0, tornBytes: 0, lost: 0, quarantined: [] };
     this.logs = PRIORITIES.map((p) => new PriorityLog(opts.dir, p));
@@ -664,9 +675,9 @@ export class Journal {
             j++;
           }
           const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs, size);
+          // The read cache stays valid: an append never changes bytes already written.
           this.writeAll(log.fd as number, data, seg.size);
           seg.size += size;
-          log.invalidateChunk();
           this.bytesWritten += size;
           wrote = true;
           for (let k = i; k < j; k++) {
@@ -691,6 +702,7 @@ export class Journal {
   /** A write failed (disk full, I/O error): cut the partial write off, undo the counters, tell the callers. */
   private failBatch(log: PriorityLog, failed: Pending[], err: NodeJS.ErrnoException): void {
     const seg = log.segments[log.segments.length - 1];
+    log.invalidateChunk();
     try {
       if (seg && log.fd !== undefined) fs.ftruncateSync(log.fd, seg.size);
     } catch {
@@ -736,7 +748,9 @@ export class Journal {
         const fd = log.fd;
         log.fd = undefined;
         if (this.opts.durability !== "os") fs.fsyncSync(fd);
-        fs.closeSync(fd);
+        // An fsync of this file may still be queued: close it when that one is done, not under it.
+        if (this.fsyncing.has(fd)) this.closeAfterSync.add(fd);
+        else fs.closeSync(fd);
       }
       seg = { first: seq, file: path.join(log.dir, segName(seq)), size: 0 };
       log.segments.push(seg);
@@ -770,7 +784,14 @@ export class Journal {
     let left = fds.length;
     let failure: Error | undefined;
     for (const fd of fds) {
+      this.fsyncing.set(fd, (this.fsyncing.get(fd) ?? 0) + 1);
       fs.fsync(fd, (err) => {
+        const n = (this.fsyncing.get(fd) ?? 1) - 1;
+        if (n > 0) this.fsyncing.set(fd, n);
+        else {
+          this.fsyncing.delete(fd);
+          if (this.closeAfterSync.delete(fd)) fs.close(fd, () => undefined);
+        }
         if (err) failure = err;
         if (--left === 0) {
           for (const w of waiters) (failure ? w.reject(failure) : w.resolve());
