@@ -176,6 +176,9 @@ export class Forwarder {
   flush(): void {
     this.tokens = { msgs: this.opts.rateMsgs, bytes: this.opts.rateBytes, at: this.io.now() };
     for (const f of this.flights.values()) if (f.retryAt !== undefined) f.retryAt = 0;
+    // A pending refill timer would make pump() return at once: the full bucket is there now.
+    if (this.pumpTimer) this.io.clearTimer(this.pumpTimer);
+    this.pumpTimer = undefined;
     this.pump();
   }
 
@@ -334,7 +337,6 @@ export class Forwarder {
     }, this.opts.ackTimeoutMs);
     this.counters.out++;
     this.io.send(msg);
-    this.handleReturn({ _sf: sf });
   }
 
   /** Resend after a jittered exponential backoff: a random delay between half and all of base × 2^(attempt-1). */

@@ -407,6 +407,8 @@ export class Journal {
   private flushing = false;
   private flushScheduled = false;
   private syncWaiters: Waiter[] = [];
+  /** A write failed for want of space; the next write that succeeds clears it. */
+  private noSpace = false;
   /** fsyncs in flight per file descriptor, and descriptors to close once theirs are done. */
   private fsyncing = new Map<number, number>();
   private closeAfterSync = new Set<number>();
@@ -677,6 +679,7 @@ export class Journal {
           const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs, size);
           // The read cache stays valid: an append never changes bytes already written.
           this.writeAll(log.fd as number, data, seg.size);
+          this.noSpace = false;
           seg.size += size;
           this.bytesWritten += size;
           wrote = true;
@@ -716,6 +719,7 @@ export class Journal {
       this.appended--;
     }
     const diskFull = err.code === "ENOSPC" || err.code === "EDQUOT";
+    if (diskFull) this.noSpace = true;
     const reject = this.opts.overflow === "reject" || !diskFull;
     for (const p of failed) {
       if (reject) p.waiter.reject(diskFull ? new JournalFullError(`disk full: ${err.message}`) : err);
@@ -740,8 +744,35 @@ export class Journal {
     }
   }
 
+  /**
+   * On a full disk, a log whose records on disk are all delivered gives its segments back at once: the head
+   * never passes the tail segment, so it is otherwise kept until it is full, and space would never free up.
+   */
+  private releaseDelivered(log: PriorityLog): void {
+    const last = log.segments[log.segments.length - 1];
+    if (!last || log.out.length > 0) return;
+    const head = log.normalize(log.head);
+    if (head.seg !== log.segments.length - 1 || head.off < last.size) return;
+    if (log.fd !== undefined) {
+      const fd = log.fd;
+      log.fd = undefined;
+      if (this.fsyncing.has(fd)) this.closeAfterSync.add(fd);
+      else fs.closeSync(fd);
+    }
+    const files = log.segments.map((s) => s.file);
+    log.segments = [];
+    log.head = log.read = { seg: 0, off: 0, seq: head.seq };
+    log.headTime = undefined;
+    log.invalidateChunk();
+    // The cursor names the next record, in a segment not written yet: a recovery skips what is left of the old ones.
+    log.cursorDirty = true;
+    this.writeCursors(this.opts.durability !== "os");
+    for (const f of files) fs.rmSync(f, { force: true });
+  }
+
   /** The segment the record `seq` goes to, starting a new one when the current one is full. */
   private tailSegment(log: PriorityLog, seq: number): Segment {
+    if (this.noSpace) this.releaseDelivered(log);
     let seg = log.segments[log.segments.length - 1];
     if (!seg || (seg.size >= this.opts.segmentBytes && seg.size > 0)) {
       if (log.fd !== undefined) {
@@ -818,7 +849,14 @@ export class Journal {
       const seg = log.segments[log.head.seg];
       const cursor = { seq: log.head.seq, segment: seg ? seg.first : log.head.seq, offset: log.head.off };
       const text = JSON.stringify(cursor);
-      writeFileAtomic(path.join(log.dir, "cursor.json"), text, sync);
+      try {
+        writeFileAtomic(path.join(log.dir, "cursor.json"), text, sync);
+      } catch {
+        // A full disk or an I/O error: keep the segments and try again later. Never throw from a timer.
+        log.cursorDirty = true;
+        this.scheduleCursor();
+        continue;
+      }
       this.bytesWritten += text.length;
       // Whole segments before the head are delivered.
       const dead = log.head.seg;

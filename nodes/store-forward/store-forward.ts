@@ -34,6 +34,7 @@ export = (RED: NodeAPI) => {
     let metricsTimer: NodeJS.Timeout | undefined;
     let expireTimer: NodeJS.Timeout | undefined;
     let lastDiskError = 0;
+    let begin: (() => void) | undefined;
 
     const alert = (payload: Record<string, unknown>) => node.send([null, { topic: "alert", payload: { node: node.id, ...payload } }]);
     try {
@@ -64,7 +65,6 @@ export = (RED: NodeAPI) => {
         if (r.lost > 0) node.warn(`${text} ${RED._("store-forward.log.quarantined", { files: r.quarantined.join(", ") })}`);
         else node.log(text);
       }
-      if (r.lost > 0) alert({ alert: "lost", lost: r.lost, quarantined: r.quarantined });
       metricsTimer = setInterval(() => {
         if (!fwd) return;
         node.send([null, { topic: "metrics", payload: { node: node.id, ...fwd.metrics() } }]);
@@ -75,7 +75,15 @@ export = (RED: NodeAPI) => {
         fwd.checkLevels();
         showStatus();
       }, Math.min(60_000, Math.max(1000, cfg.journal.maxAgeMs / 10)));
-      fwd.pump();
+      // Send nothing before the flow has started: a node wired to this one may not exist yet, and the
+      // runtime drops a message for a node that does not exist (the 'lost' alert would vanish).
+      begin = () => {
+        begin = undefined;
+        if (!fwd) return;
+        if (r.lost > 0) alert({ alert: "lost", lost: r.lost, quarantined: r.quarantined });
+        fwd.pump();
+      };
+      RED.events.once("flows:started", begin);
     } catch (err) {
       startError = errorMessage(err);
       node.error(RED._("store-forward.errors.start", { error: startError }));
@@ -161,6 +169,7 @@ export = (RED: NodeAPI) => {
     this.on("close", (_removed: boolean, done: () => void) => {
       if (metricsTimer) clearInterval(metricsTimer);
       if (expireTimer) clearInterval(expireTimer);
+      if (begin) RED.events.off("flows:started", begin);
       for (const t of timers) clearTimeout(t);
       timers.clear();
       const f = fwd;

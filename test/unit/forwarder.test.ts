@@ -1,0 +1,180 @@
+// The forwarder's timing logic on a fake clock: the token bucket that paces replay, the window, ack
+// timeouts, the jittered exponential backoff, nacks and flush. Deterministic: time only moves when the
+// test advances the fake clock (the journal underneath is real, on a temporary directory).
+import { afterEach, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Forwarder, type ForwarderOptions, type Msg } from "../../nodes/store-forward/forwarder";
+
+class FakeClock {
+  t = 1_700_000_000_000;
+  private timers: { at: number; fn: () => void; id: number }[] = [];
+  private seq = 0;
+  now = () => this.t;
+  setTimer = (fn: () => void, ms: number) => {
+    const id = ++this.seq;
+    this.timers.push({ at: this.t + ms, fn, id });
+    return id;
+  };
+  clearTimer = (id: unknown) => {
+    this.timers = this.timers.filter((x) => x.id !== id);
+  };
+  /** Move time on by `ms`, firing due timers in order (timers they set fire too, if due). */
+  advance(ms: number): void {
+    const end = this.t + ms;
+    for (;;) {
+      const due = this.timers.filter((x) => x.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
+      if (!due) break;
+      this.clearTimer(due.id);
+      this.t = Math.max(this.t, due.at);
+      due.fn();
+    }
+    this.t = end;
+  }
+}
+
+const dirs: string[] = [];
+const forwarders: Forwarder[] = [];
+afterEach(async () => {
+  while (forwarders.length) await (forwarders.pop() as Forwarder).close();
+  while (dirs.length) fs.rmSync(dirs.pop() as string, { recursive: true, force: true });
+});
+
+function make(opts: Partial<ForwarderOptions> = {}, random = 1) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-fwd-"));
+  dirs.push(dir);
+  const clock = new FakeClock();
+  const sent: (Msg & { at: number })[] = [];
+  const alerts: Record<string, unknown>[] = [];
+  const fwd = new Forwarder(
+    { dir, durability: "os", syncIntervalMs: 5, segmentBytes: 1 << 20, maxBytes: 1e9, maxRecords: 1e9, maxAgeMs: 1e12, overflow: "drop-oldest", now: clock.now },
+    {
+      nodeId: "sf", batchSize: 1, window: 1000, ackTimeoutMs: 1e9, backoffMs: 100, maxBackoffMs: 400, rateMsgs: 0, rateBytes: 0,
+      keyProperty: "", watermarks: [50, 75, 90], degradeAt: 95, staleAfterMs: 1e12, ...opts,
+    },
+    { send: (m) => sent.push({ ...m, at: clock.t }), alert: (a) => alerts.push(a), now: clock.now, random: () => random, setTimer: clock.setTimer, clearTimer: clock.clearTimer },
+  );
+  forwarders.push(fwd);
+  const store = (from: number, n: number) =>
+    Promise.all(Array.from({ length: n }, (_, k) => fwd.store({ payload: { deviceId: "d", timestamp: `t${String(from + k).padStart(5, "0")}`, v: "x".repeat(60) } })));
+  const ack = (m: Msg) => fwd.handleReturn({ _sf: m._sf });
+  return { fwd, clock, sent, alerts, store, ack };
+}
+const sf = (m: Msg) => m._sf as { key: string; attempt: number; id: string };
+
+describe("forwarder", () => {
+  it("without a rate limit, a backlog is replayed at once (up to the window)", async () => {
+    const { fwd, sent, store } = make();
+    fwd.setOnline(false);
+    await store(0, 200);
+    assert.equal(sent.length, 0, "nothing is sent while offline");
+    fwd.setOnline(true);
+    assert.equal(sent.length, 200);
+  });
+
+  it("rateMsgs paces the replay: a full bucket at once, then rateMsgs per second", async () => {
+    const { fwd, clock, sent, store } = make({ rateMsgs: 20 });
+    fwd.setOnline(false);
+    await store(0, 200);
+    fwd.setOnline(true);
+    assert.equal(sent.length, 20, "the bucket holds one second's worth");
+    clock.advance(5000);
+    assert.ok(Math.abs(sent.length - (20 + 5 * 20)) <= 1, `20 + 100 after 5 s of fake time, got ${sent.length}`);
+    clock.advance(5000);
+    assert.equal(sent.length, 200, "all of it after 10 s");
+    // Oldest first, each once.
+    assert.deepEqual(sent.map((m) => sf(m).key), Array.from({ length: 200 }, (_, i) => `d/t${String(i).padStart(5, "0")}`));
+    // Over any fake second, at most rateMsgs (+1 for the bucket's edge) go out after the first burst.
+    for (let s = 1; s < 9; s++) {
+      const from = sent[0].at + s * 1000;
+      assert.ok(sent.filter((m) => m.at >= from && m.at < from + 1000).length <= 21);
+    }
+  });
+
+  it("rateBytes paces the replay by size", async () => {
+    const { fwd, clock, sent, store } = make({ rateBytes: 2000 });
+    fwd.setOnline(false);
+    await store(0, 300);
+    const size = Buffer.byteLength(JSON.stringify({ payload: { deviceId: "d", timestamp: "t00000", v: "x".repeat(60) } }));
+    fwd.setOnline(true);
+    const burst = sent.length;
+    assert.ok(burst >= 1 && burst <= Math.ceil(2000 / size) + 1, `a bucket's worth at once (${burst})`);
+    clock.advance(10_000);
+    const perSecond = (sent.length - burst) / 10;
+    assert.ok(Math.abs(perSecond - 2000 / size) <= 1.5, `about ${(2000 / size).toFixed(1)} messages/s, got ${perSecond}`);
+  });
+
+  it("the window bounds unacknowledged messages; an ack lets the next one out and releases its record", async () => {
+    const { fwd, sent, store, ack } = make({ window: 3 });
+    await store(0, 10);
+    assert.equal(sent.length, 3);
+    ack(sent[1]);
+    assert.equal(sent.length, 4);
+    assert.equal(fwd.journal.depth, 9, "only the acked record is released");
+    assert.equal(fwd.handleReturn({ _sf: { ...(sent[0]._sf as Msg), node: "other" } }), false, "another node's message is not ours");
+    assert.equal(fwd.journal.depth, 9);
+  });
+
+  it("no ack: resent after the ack timeout with a jittered exponential backoff capped at retryMax", async () => {
+    for (const [random, factor] of [[1, 1], [0, 0.5]]) {
+      const { clock, sent, store } = make({ ackTimeoutMs: 1000, backoffMs: 100, maxBackoffMs: 400 }, random);
+      await store(0, 1);
+      clock.advance(20_000);
+      const attempts = sent.map((m) => sf(m).attempt);
+      assert.deepEqual(attempts.slice(0, 6), [1, 2, 3, 4, 5, 6]);
+      const gaps = sent.slice(1, 6).map((m, i) => m.at - sent[i].at);
+      // ack timeout, then 100, 200, 400, 400 (capped) × (0.5 + 0.5 × random)
+      assert.deepEqual(gaps, [100, 200, 400, 400, 400].map((b) => 1000 + b * factor), `random ${random}`);
+      assert.ok(sent.every((m) => sf(m).key === "d/t00000"));
+    }
+  });
+
+  it("a nack resends after the backoff, not after the ack timeout; an ack of the resend releases the record", async () => {
+    const { fwd, clock, sent, store, ack } = make({ ackTimeoutMs: 60_000, backoffMs: 100 });
+    await store(0, 1);
+    clock.advance(10);
+    assert.equal(fwd.handleReturn({ _sf: sent[0]._sf, error: { message: "publish failed" } }), true);
+    assert.equal(fwd.metrics().nacked, 1);
+    clock.advance(99);
+    assert.equal(sent.length, 1, "not before the backoff");
+    clock.advance(1);
+    assert.equal(sent.length, 2);
+    assert.equal(sf(sent[1]).attempt, 2);
+    assert.equal(fwd.journal.depth, 1, "a nack does not release");
+    ack(sent[1]);
+    assert.equal(fwd.journal.depth, 0);
+    clock.advance(120_000);
+    assert.equal(sent.length, 2, "nothing more after the ack: its timers are gone");
+  });
+
+  it("flush sends what waits for a retry now, and refills the token bucket", async () => {
+    const { fwd, clock, sent, store } = make({ ackTimeoutMs: 60_000, backoffMs: 1000, maxBackoffMs: 300_000, rateMsgs: 2 });
+    fwd.setOnline(false);
+    await store(0, 10);
+    fwd.setOnline(true);
+    assert.equal(sent.length, 2, "the bucket: 2 messages");
+    fwd.handleReturn({ _sf: sent[0]._sf, error: "x" });
+    fwd.flush();
+    assert.equal(sent.length, 4, "the nacked record and one more, with a full bucket");
+    assert.equal(sf(sent[2]).key, sf(sent[0]).key, "the retry goes first");
+    assert.equal(sf(sent[2]).attempt, 2);
+    clock.advance(0);
+    assert.equal(sent.length, 4);
+  });
+
+  it("pause and offline hold everything back; resume and online let it go", async () => {
+    const { fwd, sent, store } = make();
+    fwd.pause();
+    await store(0, 5);
+    assert.equal(sent.length, 0);
+    fwd.resume();
+    assert.equal(sent.length, 5);
+    fwd.setOnline(false);
+    await store(5, 5);
+    assert.equal(sent.length, 5);
+    fwd.setOnline(true);
+    assert.equal(sent.length, 10);
+  });
+});
