@@ -6,7 +6,8 @@
  *   p0/ p1/ p2/          one log per priority, so replay (P0 first, oldest first within a priority) is a
  *                        sequential read of each log
  *     <seq>.seg          segment files, named by the sequence number of their first record
- *     cursor.json        the first unacknowledged record (seq, segment, offset), replaced atomically
+ *     cursor.json        the first unacknowledged record (seq, segment, offset) and the records after it
+ *                        that are acknowledged already, replaced atomically
  *   quarantine/          segments found corrupt on open, kept for inspection
  *
  * A record on disk: u32 body length, u32 CRC-32 of the body, then the body:
@@ -217,6 +218,8 @@ class PriorityLog {
   bytes = 0;
   /** Records handed out and not yet passed by the head, in order. */
   out: OutRecord[] = [];
+  /** Acknowledged before a restart although an earlier record was not (from the cursor file). */
+  preAcked = new Set<number>();
   pending: Pending[] = [];
   fd: number | undefined;
   dirty = false;
@@ -236,7 +239,7 @@ class PriorityLog {
     fs.mkdirSync(this.dir, { recursive: true });
     const names = fs.readdirSync(this.dir).filter((f) => /^\d{16}\.seg$/.test(f)).sort();
     this.segments = names.map((f) => ({ first: Number(f.slice(0, 16)), file: path.join(this.dir, f), size: fs.statSync(path.join(this.dir, f)).size }));
-    let cursor: { seq: number; segment: number; offset: number } | undefined;
+    let cursor: { seq: number; segment: number; offset: number; acked?: number[] } | undefined;
     try {
       cursor = JSON.parse(fs.readFileSync(path.join(this.dir, "cursor.json"), "utf8"));
     } catch {
@@ -245,6 +248,11 @@ class PriorityLog {
     // Segments wholly before the cursor's segment are delivered: delete them.
     let start = 0;
     if (cursor && !(typeof cursor.seq === "number" && typeof cursor.segment === "number" && typeof cursor.offset === "number")) cursor = undefined;
+    // Records after the first unacknowledged one that were acknowledged already: not delivered again.
+    if (cursor && Array.isArray(cursor.acked)) {
+      const head = cursor.seq;
+      this.preAcked = new Set(cursor.acked.filter((x) => typeof x === "number" && x > head));
+    }
     if (cursor) {
       const c = cursor;
       start = this.segments.findIndex((s) => s.first === c.segment);
@@ -288,6 +296,7 @@ class PriorityLog {
           this.head = { seg: 0, off: at + rec.size, seq: rec.seq + 1 };
           return;
         }
+        if (this.preAcked.has(rec.seq)) return;
         this.depth++;
         this.bytes += rec.size;
         if (this.headTime === undefined) this.headTime = rec.enqueuedAt;
@@ -558,9 +567,23 @@ export class Journal {
 
   /** Move the head past records that are acknowledged. */
   private skipAcked(log: PriorityLog): void {
-    while (log.out.length && log.out[0].acked) {
-      const o = log.out.shift() as OutRecord;
-      this.advanceHead(log, o.end);
+    for (;;) {
+      if (log.out.length && log.out[0].acked) {
+        const o = log.out.shift() as OutRecord;
+        this.advanceHead(log, o.end);
+        continue;
+      }
+      if (log.out.length === 0 && log.preAcked.size > 0 && log.preAcked.has(log.head.seq)) {
+        const head = log.normalize(log.head);
+        const r = log.readAt(head);
+        if (!r) return;
+        log.preAcked.delete(r.seq);
+        const end = log.after(head, r.size);
+        if (log.read.seq === head.seq) log.read = end;
+        this.advanceHead(log, end);
+        continue;
+      }
+      return;
     }
   }
 
@@ -591,13 +614,21 @@ export class Journal {
    */
   next(): StoredRecord | undefined {
     for (const log of this.logs) {
-      const p = log.normalize(log.read);
-      const r = log.readAt(p);
-      if (!r) continue;
-      const end = log.after(p, r.size);
-      log.read = end;
-      log.out.push({ seq: r.seq, size: r.size, end, acked: false, enqueuedAt: r.enqueuedAt });
-      return { id: `p${log.priority}-${r.seq}`, priority: log.priority, seq: r.seq, enqueuedAt: r.enqueuedAt, key: r.key, data: Buffer.from(r.data), size: r.size };
+      for (;;) {
+        const p = log.normalize(log.read);
+        const r = log.readAt(p);
+        if (!r) break;
+        const end = log.after(p, r.size);
+        log.read = end;
+        if (log.preAcked.delete(r.seq)) {
+          // Delivered before the restart: keep its place so the head can pass it, do not send it again.
+          log.out.push({ seq: r.seq, size: r.size, end, acked: true, enqueuedAt: r.enqueuedAt });
+          this.skipAcked(log);
+          continue;
+        }
+        log.out.push({ seq: r.seq, size: r.size, end, acked: false, enqueuedAt: r.enqueuedAt });
+        return { id: `p${log.priority}-${r.seq}`, priority: log.priority, seq: r.seq, enqueuedAt: r.enqueuedAt, key: r.key, data: Buffer.from(r.data), size: r.size };
+      }
     }
     return undefined;
   }
@@ -623,6 +654,9 @@ export class Journal {
     log.depth--;
     log.bytes -= o.size;
     this.acked++;
+    // Out-of-order acks are written to the cursor too, so a restart does not send them again.
+    log.cursorDirty = true;
+    this.scheduleCursor();
     this.skipAcked(log);
     return true;
   }
@@ -847,7 +881,8 @@ export class Journal {
       log.cursorDirty = false;
       log.head = log.normalize(log.head);
       const seg = log.segments[log.head.seg];
-      const cursor = { seq: log.head.seq, segment: seg ? seg.first : log.head.seq, offset: log.head.off };
+      const acked = [...log.out.filter((o) => o.acked).map((o) => o.seq), ...log.preAcked];
+      const cursor = { seq: log.head.seq, segment: seg ? seg.first : log.head.seq, offset: log.head.off, ...(acked.length ? { acked } : {}) };
       const text = JSON.stringify(cursor);
       try {
         writeFileAtomic(path.join(log.dir, "cursor.json"), text, sync);

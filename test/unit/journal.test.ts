@@ -70,11 +70,11 @@ describe("journal", () => {
     await settle();
     await j.close();
     j = Journal.open(opts(dir));
-    assert.equal(j.recovery.records, 198 + 1, "the third was acked but lies behind an unacked one");
+    assert.equal(j.recovery.records, 198, "the third was acked out of order: the cursor remembers it");
     assert.equal(j.recovery.lost, 0);
     const got = drain(j);
-    assert.equal(got[0], 1);
-    assert.equal(got.length, 199);
+    assert.deepEqual(got.slice(0, 3), [1, 3, 4], "the second comes back, the third (acked) does not");
+    assert.equal(got.length, 198);
     assert.equal(got[got.length - 1], 199);
     await settle();
     await j.close();
