@@ -292,6 +292,40 @@ describe("editor smoke test in Chromium (Node-RED 4.1)", { timeout: 20 * MINUTE 
     });
   }
 
+  it("store-forward's sizing tab computes the seeds' formula live", async () => {
+    // The seeds' 7-day case: 500 meters x 4 readings/h x 100 B x 168 h x 2 = 67.2 MB.
+    const id = await page.evaluate(() => {
+      const RED = (window as any).RED;
+      const def = RED.nodes.getType("store-forward");
+      const n: Record<string, unknown> = { id: RED.nodes.id(), type: "store-forward", z: RED.workspaces.active(), x: 400, y: 400, _def: def, inputs: 1, outputs: 2, dirty: true, changed: true };
+      for (const [k, d] of Object.entries<any>(def.defaults)) n[k] = JSON.parse(JSON.stringify(d.value));
+      RED.nodes.add(n);
+      RED.view.redraw(true);
+      RED.editor.edit(n);
+      return n.id as string;
+    });
+    await page.locator("#node-input-name").waitFor({ state: "visible", timeout: 15_000 });
+    await page.locator("#node-store-forward-tabs a", { hasText: "Sizing" }).click();
+    for (const [k, v] of Object.entries({ devices: "500", perHour: "4", bytes: "100", hours: "168", margin: "2" })) {
+      await page.fill(`#store-forward-sizing-${k}`, v);
+    }
+    assert.equal(squash(await page.locator("#store-forward-sizing-recommended").innerText()), "67.2 MB");
+    // The default max bytes (64 MiB) at 200 kB/h
+    assert.equal(squash(await page.locator("#store-forward-sizing-survives").innerText()), "335.5 h of outage");
+    await page.locator("#store-forward-sizing-apply").click();
+    assert.equal(await page.inputValue("#node-input-maxBytes"), "67200000");
+    assert.equal(squash(await page.locator("#store-forward-sizing-survives").innerText()), "336.0 h of outage");
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS_DIR, "editor-store-forward-sizing.png") });
+    await page.locator("#node-dialog-cancel").click();
+    await page.locator("#node-input-name").waitFor({ state: "detached", timeout: 15_000 });
+    await page.evaluate((nid) => {
+      const RED = (window as any).RED;
+      RED.nodes.remove(nid);
+      RED.view.redraw(true);
+    }, id);
+  });
+
   it("shows no console error, page error or failed request", () => {
     assert.deepEqual(errors, []);
   });
