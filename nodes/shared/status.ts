@@ -1,6 +1,6 @@
 /**
  * Node status, the Node-RED way: green dot healthy, yellow ring degraded, red ring error, {} to clear;
- * text under 20 characters. Repeated healthy updates are throttled to one a second so that a busy node
+ * the callers keep their texts under 20 characters. Repeated healthy updates are throttled to one a second so that a busy node
  * does not flood the editor; a change of state always shows at once. Text may be given as a function, so
  * that a message that is not shown is never translated.
  */
@@ -44,10 +44,9 @@ export class StatusReporter {
     this.kind = kind;
     this.text = text;
     this.at = t;
-    const full = typeof text === "function" ? text() : text;
-    const short = full.length > 19 ? `${full.slice(0, 18)}…` : full;
-    if (kind === "ok") this.node.status({ fill: "green", shape: "dot", text: short });
-    else if (kind === "warn") this.node.status({ fill: "yellow", shape: "ring", text: short });
-    else this.node.status({ fill: "red", shape: "ring", text: short });
+    const shown = typeof text === "function" ? text() : text;
+    if (kind === "ok") this.node.status({ fill: "green", shape: "dot", text: shown });
+    else if (kind === "warn") this.node.status({ fill: "yellow", shape: "ring", text: shown });
+    else this.node.status({ fill: "red", shape: "ring", text: shown });
   }
 }

@@ -34,6 +34,8 @@ export = (RED: NodeAPI) => {
     let metricsTimer: NodeJS.Timeout | undefined;
     let expireTimer: NodeJS.Timeout | undefined;
     let lastDiskError = 0;
+    /** Records lost to corruption on start are shown in the status for the first minute. */
+    let lostShownUntil = 0;
     let begin: (() => void) | undefined;
 
     const alert = (payload: Record<string, unknown>) => node.send([null, { topic: "alert", payload: { node: node.id, ...payload } }]);
@@ -60,6 +62,7 @@ export = (RED: NodeAPI) => {
       });
       fwd.setCaps(cfg.journal.maxRecords, cfg.journal.maxBytes);
       const r = fwd.journal.recovery;
+      if (r.lost > 0) lostShownUntil = Date.now() + 60_000;
       if (r.records > 0 || r.lost > 0 || r.tornBytes > 0) {
         const text = RED._("store-forward.log.recovered", { records: r.records, lost: r.lost, torn: r.tornBytes, dir: cfg.journal.dir });
         if (r.lost > 0) node.warn(`${text} ${RED._("store-forward.log.quarantined", { files: r.quarantined.join(", ") })}`);
@@ -100,6 +103,7 @@ export = (RED: NodeAPI) => {
         return depth === 0 ? RED._("store-forward.status.empty") : `${depth} · ${pct}% · ${shortAge(oldest === undefined ? 0 : Date.now() - oldest)}`;
       };
       if (Date.now() - lastDiskError < 10_000) status.error(RED._("store-forward.status.diskError"));
+      else if (lostShownUntil > Date.now()) status.warn(RED._("store-forward.status.lost", { lost: f.journal.recovery.lost }));
       else if (!f.online || f.paused || depth > cfg.forwarder.window * cfg.forwarder.batchSize) status.warn(text);
       else status.ok(text);
     }

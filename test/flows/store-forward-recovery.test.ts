@@ -193,6 +193,8 @@ describe("store-forward recovery", () => {
     const s = await stats();
     assert.deepEqual(o.alerts("lost").map((a) => a.lost), [lost.length], "one 'lost' alert with the count");
     assert.equal(s.drops.corrupt, lost.length, "drops.corrupt counts the loss");
+    const statuses = (helper.getNode("sf1").status as { args: Array<[{ fill?: string; text?: string }]> }).args.map((a) => a[0]);
+    assert.ok(statuses.some((st) => st.fill === "yellow" && /lost on start|status\.lost$/.test(String(st.text))), `the status reports the loss: ${JSON.stringify(statuses.slice(0, 5))}`);
     assert.deepEqual(lost.filter((k) => o.count.has(k)), [], "nothing unreadable is sent");
     const quarantined = fs.readdirSync(path.join(dir, "quarantine"));
     assert.equal(quarantined.length, 1, "the corrupt segment is kept for inspection");
