@@ -192,6 +192,7 @@ export class Forwarder {
     return this.journal.expire();
   }
 
+  /** Messages out now, waiting for their ack (not those waiting for a retry). */
   get inFlight(): number {
     let n = 0;
     for (const f of this.flights.values()) if (f.retryAt === undefined) n++;
@@ -268,12 +269,14 @@ export class Forwarder {
         nextRetry = Math.min(nextRetry, f.retryAt);
         continue;
       }
-      if (this.inFlight >= this.opts.window || !this.take(f.bytes)) break;
+      if (!this.take(f.bytes)) break;
       f.retryAt = undefined;
       f.attempt++;
       this.transmit(id, f);
     }
-    while (this.inFlight < this.opts.window && this.journal.hasNext()) {
+    // The window bounds the unacknowledged messages, those waiting for a retry included: while the uplink
+    // loses messages, new ones wait rather than pile up.
+    while (this.flights.size < this.opts.window && this.journal.hasNext()) {
       const records: StoredRecord[] = [];
       let bytes = 0;
       // Check the bucket for the first record; a batch may overdraw it a little.
@@ -295,7 +298,7 @@ export class Forwarder {
     if (this.retryTimer) this.io.clearTimer(this.retryTimer);
     this.retryTimer = undefined;
     if (nextRetry !== Infinity) this.retryTimer = this.io.setTimer(() => ((this.retryTimer = undefined), this.pump()), Math.max(1, nextRetry - now));
-    if ((this.journal.hasNext() || this.hasDueRetry()) && this.inFlight < this.opts.window && !this.canTake()) {
+    if (((this.journal.hasNext() && this.flights.size < this.opts.window) || this.hasDueRetry()) && !this.canTake()) {
       this.pumpTimer = this.io.setTimer(() => {
         this.pumpTimer = undefined;
         this.pump();
