@@ -84,6 +84,7 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
     const timeMs = resolved < RELATIVE_LIMIT ? nowMs + Math.round(resolved * 1000) : Math.round(resolved * 1000);
     const device = bn === "" ? undefined : bn.replace(/[:/.-]$/, "");
     const measurement = bn === "" ? n : n === "" ? (device as string) : n;
+    if (measurement === "__proto__") throw new InputError(`SenML record ${i}: "__proto__" cannot be a measurement name`, "bad senml");
     const key = `${device ?? ""}\u0000${timeMs}`;
     let g = groups.get(key);
     if (!g) {

@@ -35,6 +35,7 @@ test("semantic errors name the bad field", () => {
   configError(() => compileRegisterMap(map([{ id: "b", address: 0, type: "bit" }])), /\/points\/0\/bit is required/);
   configError(() => compileRegisterMap(map([{ id: "x", address: 0, type: "int16" }], { defaults: {} })), /\/points\/0\/table is missing/);
   configError(() => compileRegisterMap(map([{ id: "x", address: 65535, type: "int32" }])), /past register 65535/);
+  configError(() => compileRegisterMap(map([{ id: "x", measurement: "__proto__", address: 0, type: "int16" }])), /\/points\/0\/measurement "__proto__" cannot be a measurement name/);
 });
 
 test("addressBase 1 reads manual-style numbers with or without the Modicon prefix", () => {
@@ -103,6 +104,21 @@ test("SunSpec scale factors, not-implemented values and sentinels become null wi
   assert.deepEqual(out.count, { value: 65535 });
   assert.deepEqual(out.temp, { value: null, unit: "Cel", quality: "BAD" });
   assert.deepEqual(out.f, { value: null, unit: "V", quality: "BAD" });
+});
+
+test("a read that covers the whole table and one that covers part of it give the same measurements", () => {
+  const plan = compileRegisterMap(map([
+    { id: "a", address: 0, type: "uint16" },
+    { id: "b", address: 1, type: "int16", scale: 0.5 },
+    { id: "c", address: 2, type: "uint16", unit: "V" },
+  ]));
+  const whole = decodeWindow(plan, "holding", 0, [1, 0xfffe, 3]);
+  assert.deepEqual(whole.measurements, { a: { value: 1 }, b: { value: -1 }, c: { value: 3, unit: "V" } });
+  assert.deepEqual(Object.keys(whole.measurements), ["a", "b", "c"], "map order");
+  assert.equal(whole.decoded, 3);
+  const part = decodeWindow(plan, "holding", 1, [0xfffe, 3]);
+  assert.deepEqual(part.measurements, { b: { value: -1 }, c: { value: 3, unit: "V" } });
+  assert.equal(part.decoded, 2);
 });
 
 test("only points wholly inside the window are decoded; min/max mark SUSPECT", () => {
