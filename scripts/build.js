@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Build: compile TypeScript to CommonJS in dist/, then copy what Node-RED reads beside each node's
-// .js file: its editor .html, its locales/ folder, and the package icons (Node-RED looks for icons in
-// an `icons` folder next to the node file).
+// .js file: its editor .html, its locales/ folder, and its icons from icons/ (`<type>.svg`; Node-RED looks
+// for icons in an `icons` folder next to the node file).
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -21,5 +21,8 @@ for (const [type, file] of Object.entries(pkg["node-red"].nodes)) {
   fs.mkdirSync(outDir, { recursive: true });
   fs.copyFileSync(path.join(srcDir, `${type}.html`), path.join(outDir, `${type}.html`));
   fs.cpSync(path.join(srcDir, "locales"), path.join(outDir, "locales"), { recursive: true });
-  fs.cpSync(path.join(root, "icons"), path.join(outDir, "icons"), { recursive: true });
+  fs.mkdirSync(path.join(outDir, "icons"), { recursive: true });
+  for (const icon of fs.readdirSync(path.join(root, "icons")).filter((f) => f === `${type}.svg` || f.startsWith(`${type}-`))) {
+    fs.copyFileSync(path.join(root, "icons", icon), path.join(outDir, "icons", icon));
+  }
 }
