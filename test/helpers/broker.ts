@@ -56,13 +56,7 @@ export class TestBroker {
       this.aedes.handle(socket);
     });
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    return listen(server, this.port);
   }
 
   /** Stop listening and cut every connection at once. */
@@ -124,13 +118,7 @@ export class Link {
       upstream.pipe(client);
     });
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(this.port, "127.0.0.1", () => {
-        server.off("error", reject);
-        resolve();
-      });
-    });
+    return listen(server, this.port);
   }
 
   get running(): boolean {
@@ -147,4 +135,15 @@ export class Link {
     this.sockets.clear();
     return closed;
   }
+}
+
+/** Listen on 127.0.0.1:port; rejects if the port cannot be had. */
+function listen(server: net.Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
 }
