@@ -82,6 +82,7 @@ export function priorityOf(msg: Msg): Priority {
 
 export class Forwarder {
   readonly journal: Journal;
+  private readonly caps: { maxRecords: number; maxBytes: number };
   online = true;
   paused = false;
   private flights = new Map<string, Flight>();
@@ -100,6 +101,7 @@ export class Forwarder {
     private readonly io: ForwarderIO,
   ) {
     this.journal = Journal.open(journalOptions);
+    this.caps = { maxRecords: journalOptions.maxRecords, maxBytes: journalOptions.maxBytes };
     this.journal.onWritten = () => this.pump();
     this.journal.onDrop = (ids) => this.forget(ids);
     this.tokens = { msgs: opts.rateMsgs, bytes: opts.rateBytes, at: io.now() };
@@ -135,7 +137,7 @@ export class Forwarder {
     }
     this.counters.in++;
     const result = await this.journal.append(priority, derived ? "" : key, data);
-    this.checkLevels();
+    this.checkFill();
     return result;
   }
 
@@ -200,30 +202,31 @@ export class Forwarder {
   }
 
   /** Buffer fill, in percent of the tighter cap. */
-  percentFull(maxRecords: number, maxBytes: number): number {
-    return Math.max(this.journal.depth / maxRecords, this.journal.bytes / maxBytes) * 100;
+  percentFull(): number {
+    return Math.max(this.journal.depth / this.caps.maxRecords, this.journal.bytes / this.caps.maxBytes) * 100;
   }
 
-  private levels: { maxRecords: number; maxBytes: number } | undefined;
-  setCaps(maxRecords: number, maxBytes: number): void {
-    this.levels = { maxRecords, maxBytes };
+  /** Raise an alert when `on` turns true, and re-arm it when `on` turns false. */
+  private fire(name: string, on: boolean, payload: Record<string, unknown>): void {
+    if (on && !this.alerted.has(name)) {
+      this.alerted.add(name);
+      this.io.alert({ ...payload, percentFull: round1(this.percentFull()), depth: this.journal.depth });
+    } else if (!on && this.alerted.has(name)) this.alerted.delete(name);
   }
 
-  /** Raise watermark, degrade and stale alerts on upward crossings; clear them when the level falls. */
+  /** Watermark and degrade alerts: cheap, checked on every append. */
+  private checkFill(): void {
+    const pct = this.percentFull();
+    for (const w of this.opts.watermarks) this.fire(`w${w}`, pct >= w, { alert: "watermark", level: w });
+    this.fire("degrade", pct >= this.opts.degradeAt, { alert: "degrade", level: this.opts.degradeAt });
+  }
+
+  /** All alerts, the age of the oldest record included (read from disk): checked periodically. */
   checkLevels(): void {
-    if (!this.levels) return;
-    const pct = this.percentFull(this.levels.maxRecords, this.levels.maxBytes);
-    const fire = (name: string, on: boolean, payload: Record<string, unknown>) => {
-      if (on && !this.alerted.has(name)) {
-        this.alerted.add(name);
-        this.io.alert({ ...payload, percentFull: round1(pct), depth: this.journal.depth });
-      } else if (!on && this.alerted.has(name)) this.alerted.delete(name);
-    };
-    for (const w of this.opts.watermarks) fire(`w${w}`, pct >= w, { alert: "watermark", level: w });
-    fire("degrade", pct >= this.opts.degradeAt, { alert: "degrade", level: this.opts.degradeAt });
+    this.checkFill();
     const oldest = this.journal.stats().oldestEnqueuedAt;
     const age = oldest === undefined ? 0 : this.io.now() - oldest;
-    fire("stale", age > this.opts.staleAfterMs, { alert: "stale", oldestAgeMs: age });
+    this.fire("stale", age > this.opts.staleAfterMs, { alert: "stale", oldestAgeMs: age });
   }
 
   /** Metrics for the second output. */
@@ -235,7 +238,7 @@ export class Forwarder {
       depth: s.depth,
       bytes: s.bytes,
       byPriority: { P0: s.byPriority[0], P1: s.byPriority[1], P2: s.byPriority[2] },
-      percentFull: this.levels ? round1(this.percentFull(this.levels.maxRecords, this.levels.maxBytes)) : undefined,
+      percentFull: round1(this.percentFull()),
       oldestAgeMs: s.oldestEnqueuedAt === undefined ? 0 : now - s.oldestEnqueuedAt,
       inRate: round1((this.counters.in - this.counters.inAt) / secs),
       outRate: round1((this.counters.acked - this.counters.outAt) / secs),

@@ -60,7 +60,6 @@ export = (RED: NodeAPI) => {
           timers.delete(t as NodeJS.Timeout);
         },
       });
-      fwd.setCaps(cfg.journal.maxRecords, cfg.journal.maxBytes);
       const r = fwd.journal.recovery;
       if (r.lost > 0) lostShownUntil = Date.now() + 60_000;
       if (r.records > 0 || r.lost > 0 || r.tornBytes > 0) {
@@ -98,7 +97,7 @@ export = (RED: NodeAPI) => {
       const f = fwd;
       const depth = f.journal.depth;
       const text = () => {
-        const pct = Math.round(f.percentFull(cfg.journal.maxRecords, cfg.journal.maxBytes));
+        const pct = Math.round(f.percentFull());
         const oldest = f.journal.stats().oldestEnqueuedAt;
         return depth === 0 ? RED._("store-forward.status.empty") : `${depth} · ${pct}% · ${shortAge(oldest === undefined ? 0 : Date.now() - oldest)}`;
       };
