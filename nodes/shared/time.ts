@@ -27,8 +27,6 @@ export interface TimeOptions {
   skipped: SkippedPolicy;
 }
 
-export const DEFAULT_TIME_OPTIONS: TimeOptions = { zone: "UTC", ambiguous: "earlier", skipped: "shift" };
-
 const MAX_MS = 253402300799999; // 9999-12-31T23:59:59.999Z
 const HAS_OFFSET = /T[\d:.,]+(Z|[+-]\d{2}(:?\d{2})?)$/i;
 const EPOCH_SECONDS_LIMIT = 1e11;

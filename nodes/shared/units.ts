@@ -67,9 +67,6 @@ const CONVERTIBLE: Record<string, UnitDef> = {
   "m/s": U("speed", 1), "km/h": U("speed", 1 / 3.6), "m/h": U("speed", 1 / 3600),
 };
 
-/** Source units accepted beside the SenML ones. */
-export const SOURCE_ONLY_UNITS: readonly string[] = Object.keys(CONVERTIBLE).filter((u) => !SENML_UNITS.has(u));
-
 export function isSenmlUnit(unit: string): boolean {
   return SENML_UNITS.has(unit);
 }
