@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import { createNormalizer, detectInput, parseMeterNormalizeConfig, type MeterNormalizeDef } from "../../nodes/meter-normalize/normalizer";
-import { ConfigError, InputError } from "../../nodes/shared/errors";
 import { FIXTURES, assertCanonical, fixture } from "../helpers/fixtures";
+import { configError, inputError } from "../helpers/errors";
 
 const NOW = Date.parse("2026-02-08T14:15:00.000Z");
 const MAP = fs.readFileSync(path.join(FIXTURES, "maps/float32-meter.json"), "utf8");
@@ -15,14 +15,6 @@ const one = (def: MeterNormalizeDef, msg: Record<string, unknown>) => {
   assertCanonical(out[0].reading);
   return out[0];
 };
-function inputError(fn: () => unknown, re: RegExp) {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
-    assert.match(e.message, re);
-    return true;
-  });
-}
-
 test("node-red-contrib-modbus Read output (both outputs) becomes a canonical reading", () => {
   for (const f of ["read-holding-float32", "read-holding-float32-output2"]) {
     const msg = fixture(`modbus/${f}.json`);
@@ -203,7 +195,7 @@ test("plain JSON: automatic, already-canonical-looking, and mapped with unit con
 
 test("configuration errors name the field", () => {
   const bad = (def: MeterNormalizeDef, re: RegExp) =>
-    assert.throws(() => parseMeterNormalizeConfig(def), (e: unknown) => e instanceof ConfigError && re.test(e.message));
+    configError(() => parseMeterNormalizeConfig(def), re);
   bad({ timeZone: "Mars/Olympus" }, /time zone "Mars\/Olympus"/);
   bad({ inputKind: "can" }, /input kind "can"/);
   bad({ inputKind: "modbus" }, /register map is required/);

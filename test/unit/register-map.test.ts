@@ -1,18 +1,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { compileRegisterMap, decodeWindow, resolveAddress, type RegisterMap } from "../../nodes/meter-normalize/register-map";
-import { ConfigError } from "../../nodes/shared/errors";
+import { configError } from "../helpers/errors";
 
 const map = (points: unknown[], extra: Record<string, unknown> = {}) =>
   ({ mapId: "t", mapVersion: "1.0.0", addressBase: 0, defaults: { table: "holding" }, points, ...extra }) as unknown as RegisterMap;
-
-function configError(fn: () => unknown, field: RegExp) {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof ConfigError, `expected a ConfigError, got ${err}`);
-    assert.match(err.message, field);
-    return true;
-  });
-}
 
 test("schema errors name the bad field", () => {
   configError(() => compileRegisterMap(map([{ id: "a", address: 0, type: "float16" }])), /\/points\/0\/type must be one of/);
