@@ -6,7 +6,7 @@ import { after, afterEach, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { TestBroker } from "../helpers/broker";
 import {
-  NODES, Observer, bothConnected, feed, helper, keyOf, reading, removeTmpDirs, rxClient, sfFlow, sleep, tmpDir, waitFor, type FlowOptions, type Msg,
+  NODES, Observer, bothConnected, feed, feedSteadily, helper, keyOf, reading, removeTmpDirs, rxClient, sfFlow, sleep, tmpDir, waitFor, type FlowOptions, type Msg,
 } from "../helpers/sf-flow";
 
 describe("store-forward through a real MQTT broker", () => {
@@ -93,14 +93,8 @@ describe("store-forward through a real MQTT broker", () => {
 
   it("outage: the broker stops for a while under steady traffic and starts again; every reading arrives, with its original timestamp", async () => {
     const { obs } = await start();
-    const keys: string[] = [];
-    let feeding = true;
-    const feeder = (async () => {
-      for (let i = 0; feeding; i += 2) {
-        keys.push(...feed("m-out", i, 2));
-        await sleep(5);
-      }
-    })();
+    const feeder = feedSteadily("m-out", 5);
+    const keys = feeder.keys;
     await waitFor(() => obs.received.length >= 100, "traffic before the outage");
     await broker.down(); // mid-traffic: messages are in flight
     await waitFor(async () => (await stats()).online === false, "store-forward to see the link down (Status)");
@@ -113,8 +107,7 @@ describe("store-forward through a real MQTT broker", () => {
     await broker.up();
     await waitFor(async () => (await stats()).online === true, "the link seen up");
     await sleep(300);
-    feeding = false;
-    await feeder;
+    await feeder.stop();
     await waitFor(allArrived(obs, keys), "every reading after the outage", 20_000, () => ({ missing: obs.missing(keys).length }));
     await waitFor(async () => (await stats()).depth === 0, "an empty buffer");
     const byKey = new Map(obs.received.map((p) => [keyOf(p), p]));
@@ -135,14 +128,8 @@ describe("store-forward through a real MQTT broker", () => {
     const link = await broker.link();
     try {
       const { obs } = await start({ pubPort: link.port, sf: { ackTimeout: "2" }, spy: true });
-      const keys: string[] = [];
-      let feeding = true;
-      const feeder = (async () => {
-        for (let i = 0; feeding; i += 2) {
-          keys.push(...feed("m-flap", i, 2));
-          await sleep(4);
-        }
-      })();
+      const feeder = feedSteadily("m-flap", 4);
+      const keys = feeder.keys;
       let buffered = 0;
       for (let c = 0; c < 20; c++) {
         await sleep(150 + Math.random() * 250);
@@ -153,8 +140,7 @@ describe("store-forward through a real MQTT broker", () => {
         await link.up();
         await waitFor(async () => (await stats()).online === true, "the link seen up");
       }
-      feeding = false;
-      await feeder;
+      await feeder.stop();
       await waitFor(allArrived(obs, keys), "every reading", 30_000, () => ({ missing: obs.missing(keys).length, of: keys.length }));
       await waitFor(async () => (await stats()).depth === 0, "an empty buffer");
       const s = await stats();

@@ -204,6 +204,28 @@ export async function waitFor(cond: () => boolean | Promise<boolean>, what: stri
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
+ * Steady traffic: two readings of `device` every `everyMs` until stop() (which resolves when the feeding
+ * has ended). `keys` lists every reading fed so far.
+ */
+export function feedSteadily(device: string, everyMs: number): { keys: string[]; stop(): Promise<void> } {
+  const keys: string[] = [];
+  let feeding = true;
+  const done = (async () => {
+    for (let i = 0; feeding; i += 2) {
+      keys.push(...feed(device, i, 2));
+      await sleep(everyMs);
+    }
+  })();
+  return {
+    keys,
+    stop: () => {
+      feeding = false;
+      return done;
+    },
+  };
+}
+
+/**
  * Redeploy (type "full", "flows" or "nodes") and wait until the flows have started again. The helper's own
  * setFlows gives up after 300 ms, which a node closing its files under load can exceed.
  */
