@@ -121,11 +121,13 @@ describe("store-forward through a real MQTT broker", () => {
     assert.equal(obs.errors.length, 0);
   });
 
-  it("flapping: 20 cycles of uplink down and up under steady traffic, no loss, and store-forward's duplicates under 0.1%", async () => {
+  it("flapping: 20 cycles of uplink down and up under steady traffic, no loss, and duplicates at the receiver under 0.1%", async () => {
     // The uplink (a TCP link in front of the broker) flaps; the broker and the receiver stay up, so every
     // duplicate at the receiver comes from the sending side: store-forward's resends, or the MQTT client's
     // own QoS 1 retransmission after a reconnect of a PUBLISH the broker had taken but whose PUBACK the cut
-    // lost (at-least-once: inherent to QoS 1, at most the messages in flight at the cut).
+    // lost (at-least-once: inherent to QoS 1, at most the messages in flight at the cut). Those are a few per
+    // cut whatever the traffic, so the share depends on how much flows between cuts: a cycle here is 1,000
+    // readings up (2 s at 500 readings/s), then 0.1-0.3 s down, far more often than a real uplink flaps.
     const link = await broker.link();
     try {
       const { obs } = await start({ pubPort: link.port, sf: { ackTimeout: "2" }, spy: true });
@@ -133,7 +135,8 @@ describe("store-forward through a real MQTT broker", () => {
       const keys = feeder.keys;
       let buffered = 0;
       for (let c = 0; c < 20; c++) {
-        await sleep(150 + Math.random() * 250);
+        const upTo = obs.received.length + 1000;
+        await waitFor(() => obs.received.length >= upTo, "1,000 readings between the cuts", 30_000);
         await link.down();
         await waitFor(async () => (await stats()).online === false, "the link seen down");
         await sleep(100 + Math.random() * 200);
@@ -157,8 +160,8 @@ describe("store-forward through a real MQTT broker", () => {
       assert.equal(link.cuts, 20);
       assert.ok(buffered >= 15, `readings were buffered during the outages (${buffered} of 20)`);
       assert.deepEqual(obs.missing(keys), [], "no loss");
-      assert.ok(bySf < keys.length * 0.001, `store-forward's duplicates: ${bySf} of ${keys.length} readings, must be under 0.1%`);
-      assert.ok(total - bySf <= link.cuts * 10, `QoS 1 retransmissions are bounded by the window in flight at each cut (${total - bySf})`);
+      assert.ok(total < keys.length * 0.001, `duplicates at the receiver: ${total} of ${keys.length} readings, must be under 0.1%`);
+      assert.ok(bySf < keys.length * 0.001, `store-forward's own duplicates: ${bySf} of ${keys.length} readings`);
       assert.equal(obs.errors.length, 0);
     } finally {
       await helper.unload();
