@@ -137,13 +137,19 @@ export = (RED: NodeAPI) => {
           done();
           return;
         }
-        // A Status node watching the transport: green means the link is up. Status text is never read.
-        const st = m.status as { fill?: unknown } | undefined;
-        if (st && typeof st === "object" && m.payload === undefined && "fill" in st) {
-          fwd.setOnline(st.fill === "green");
-          showStatus();
-          done();
-          return;
+        if (m.payload === undefined) {
+          // A Status node watching the transport: green means the link is up. Status text is never read,
+          // and a status without a colour (a cleared status) says nothing about the link.
+          const st = m.status as { fill?: unknown } | undefined;
+          if (st && typeof st === "object") {
+            if ("fill" in st) fwd.setOnline(st.fill === "green");
+            showStatus();
+            done();
+            return;
+          }
+          // Nothing to store: most often a control message (an mqtt out msg.action, say) that a Complete
+          // or Catch node scoped to the transport routed back here. Stored, it would be replayed later.
+          throw new Error(RED._("store-forward.errors.noPayload"));
         }
       } catch (err) {
         done(err as Error);

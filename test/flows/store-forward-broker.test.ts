@@ -255,6 +255,17 @@ describe("store-forward through a real MQTT broker", () => {
     cmd("explode");
     await waitFor(() => obs.errors.length === 1, "the unknown command at the Catch node");
     assert.match(obs.errors[0].error.message, /explode|command/);
+
+    // A message without a payload (an mqtt out link control that a Complete node routed back) is refused, not
+    // stored to be replayed later; a Status node's cleared status (no colour) changes nothing.
+    const depth = (await stats()).depth;
+    sf.receive({ action: "disconnect" });
+    await waitFor(() => obs.errors.length === 2, "the message without a payload at the Catch node");
+    assert.match(obs.errors[1].error.message, /noPayload|payload is missing/);
+    sf.receive({ status: { text: "" } });
+    s = await stats();
+    assert.equal(s.depth, depth, "nothing was stored");
+    assert.equal(s.online, true, "a status without a colour leaves the link state alone");
   });
 
   for (const overflow of ["drop-oldest", "drop-newest", "reject"] as const) {
