@@ -1,17 +1,23 @@
 #!/usr/bin/env node
 // `npm start`: the demo. Node-RED on http://127.0.0.1:1880 (PORT overrides), user directory .node-red/
-// inside the repo (git-ignored), this package loaded the way the palette manager would see it (a link in
-// .node-red/node_modules), and every flow in flows/ deployed. The flows are copied in anew at each
-// start: edit flows/ to change the demo, or export from the editor.
+// inside the repo (git-ignored; DEMO_USER_DIR overrides), this package loaded the way the palette manager
+// would see it (a link in .node-red/node_modules), and every flow in flows/ deployed. The flows are copied
+// in anew at each start: edit flows/ to change the demo, or export from the editor.
+//
+// The store-and-forward flow needs an MQTT broker, which Node-RED does not have: an in-process aedes broker
+// listens on 127.0.0.1:1883 (MQTT_PORT overrides) for as long as the demo runs. If something already
+// listens there (a mosquitto, say), the demo uses that broker instead.
 "use strict";
 const fs = require("fs");
+const net = require("net");
 const path = require("path");
 const { spawn, execFileSync } = require("child_process");
 
 const root = path.resolve(__dirname, "..");
 const pkg = require(path.join(root, "package.json"));
-const userDir = path.join(root, ".node-red");
+const userDir = path.resolve(process.env.DEMO_USER_DIR || path.join(root, ".node-red"));
 const port = Number(process.env.PORT || 1880);
+const mqttPort = Number(process.env.MQTT_PORT || 1883);
 
 if (!fs.existsSync(path.join(root, "dist"))) {
   execFileSync(process.execPath, [path.join(__dirname, "build.js")], { stdio: "inherit" });
@@ -30,7 +36,8 @@ const flows = fs
   .readdirSync(path.join(root, "flows"))
   .filter((f) => f.endsWith(".json"))
   .sort()
-  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, "flows", f), "utf8")));
+  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, "flows", f), "utf8")))
+  .map((n) => (n.type === "mqtt-broker" && n.broker === "127.0.0.1" ? { ...n, port: String(mqttPort) } : n));
 fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flows, null, 2));
 
 const settings = path.join(userDir, "settings.js");
@@ -49,8 +56,46 @@ fs.writeFileSync(
 `,
 );
 
-const red = require.resolve("node-red/red.js", { paths: [root] });
-console.log(`M2M demo: Node-RED at http://127.0.0.1:${port}/ (user directory ${path.relative(root, userDir)}/)`);
-const child = spawn(process.execPath, [red, "--settings", settings, "--userDir", userDir], { stdio: "inherit" });
-for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
-child.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+/** The demo's MQTT broker, or undefined when another one already listens on the port. */
+async function startBroker() {
+  const { Aedes } = await import("aedes");
+  const aedes = await Aedes.createBroker();
+  const server = net.createServer(aedes.handle);
+  try {
+    await new Promise((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(mqttPort, "127.0.0.1", resolve);
+    });
+  } catch (err) {
+    await new Promise((resolve) => aedes.close(resolve));
+    if (err.code !== "EADDRINUSE") throw err;
+    console.log(`M2M demo: an MQTT broker already listens on 127.0.0.1:${mqttPort}; the demo uses it.`);
+    return undefined;
+  }
+  console.log(`M2M demo: MQTT broker (aedes) on 127.0.0.1:${mqttPort}`);
+  return {
+    close: () =>
+      new Promise((resolve) => {
+        server.close();
+        aedes.close(resolve);
+      }),
+  };
+}
+
+async function main() {
+  const broker = await startBroker();
+  const red = require.resolve("node-red/red.js", { paths: [root] });
+  const shown = userDir.startsWith(root + path.sep) ? path.relative(root, userDir) : userDir;
+  console.log(`M2M demo: Node-RED at http://127.0.0.1:${port}/ (user directory ${shown}/)`);
+  const child = spawn(process.execPath, [red, "--settings", settings, "--userDir", userDir], { stdio: "inherit" });
+  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
+  child.on("exit", async (code, signal) => {
+    if (broker) await broker.close();
+    process.exit(code ?? (signal ? 1 : 0));
+  });
+}
+
+main().catch((err) => {
+  console.error(`M2M demo: ${err.message}`);
+  process.exit(1);
+});

@@ -314,12 +314,23 @@ export async function startNodeRed(rt: Runtime, userDir: string, timeoutMs = 120
   const settingsFile = path.join(path.dirname(userDir), "settings.js");
   writeSettings(settingsFile);
   const port = await freePort();
+  const args = [rt.redJs, "-u", userDir, "-p", String(port), "-s", settingsFile];
+  return launchNodeRed(rt.label, rt.nodeBin, args, { cwd: userDir, env: childEnv(rt.nodeBin), port, timeoutMs });
+}
+
+/**
+ * Runs `nodeBin args` (a process that starts Node-RED on 127.0.0.1:`port`, itself or through a script such
+ * as the demo's) and waits until Node-RED's admin API answers. Fails early if the process exits.
+ */
+export async function launchNodeRed(
+  label: string,
+  nodeBin: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; port: number; timeoutMs?: number },
+): Promise<NodeRedInstance> {
+  const { port, timeoutMs = 120_000 } = opts;
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(rt.nodeBin, [rt.redJs, "-u", userDir, "-p", String(port), "-s", settingsFile], {
-    cwd: userDir,
-    env: childEnv(rt.nodeBin),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(nodeBin, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
   children.add(child);
   let output = "";
   child.stdout!.on("data", (d: Buffer) => (output += d.toString()));
@@ -355,7 +366,7 @@ export async function startNodeRed(rt: Runtime, userDir: string, timeoutMs = 120
   for (;;) {
     if (!alive()) {
       await exited;
-      throw new Error(`${rt.label} exited before its admin API answered:\n${output}`);
+      throw new Error(`${label} exited before its admin API answered:\n${output}`);
     }
     try {
       const res = await fetch(`${url}/settings`, { headers: { Accept: "application/json" } });
@@ -368,7 +379,7 @@ export async function startNodeRed(rt: Runtime, userDir: string, timeoutMs = 120
     }
     if (Date.now() > deadline) {
       await instance.stop();
-      throw new Error(`${rt.label} did not answer on ${url}/settings within ${timeoutMs / 1000}s:\n${output}`);
+      throw new Error(`${label} did not answer on ${url}/settings within ${timeoutMs / 1000}s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 250));
   }

@@ -1,0 +1,124 @@
+/**
+ * The README's first command, `npm start`, as a newcomer runs it: scripts/start.js starts the demo's MQTT
+ * broker and Node-RED with every flow in flows/ deployed (here on free ports and in a temporary user
+ * directory, through the variables README names). Then, from the outside:
+ *
+ * - the simulated Modbus meters' registers come out as canonical readings at the cloud side of the broker;
+ * - "cut the link" stops the uplink: nothing reaches the broker while store-forward keeps the readings;
+ * - "restore the link" drains the backlog: every reading arrives, with its original timestamp, and none is
+ *   missing (meter-003 counts up by exactly 0.01 kWh a reading, so a gap would show).
+ *
+ * The inject buttons are pressed through the inject node's admin endpoint, as the editor does.
+ */
+import assert from "node:assert/strict";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import mqtt from "mqtt";
+import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, type NodeRedInstance } from "./helpers";
+
+const MINUTE = 60_000;
+
+interface Reading {
+  deviceId: string;
+  timestamp: string;
+  measurements: Record<string, { value: unknown; unit?: string }>;
+  quality: string;
+}
+
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe("the demo (npm start)", { timeout: 5 * MINUTE }, () => {
+  let tmp: string | undefined;
+  let nr: NodeRedInstance | undefined;
+  let client: mqtt.MqttClient | undefined;
+  let mqttPort: number;
+  const received: { topic: string; reading: Reading }[] = [];
+
+  before(async () => {
+    tmp = makeTempDir("demo");
+    mqttPort = await freePort();
+    const port = await freePort();
+    const env = childEnv(process.execPath, { PORT: String(port), MQTT_PORT: String(mqttPort), DEMO_USER_DIR: path.join(tmp, "userDir") });
+    nr = await launchNodeRed("npm start", process.execPath, [path.join(ROOT, "scripts", "start.js")], { cwd: ROOT, env, port });
+  });
+
+  after(async () => {
+    try {
+      await client?.endAsync(true);
+      await nr?.stop();
+      if (nr) saveLog("demo.log", nr.log());
+    } finally {
+      removeDir(tmp);
+    }
+  });
+
+  async function press(injectId: string): Promise<void> {
+    const res = await fetch(`${nr!.url}/inject/${injectId}`, { method: "POST" });
+    assert.equal(res.status, 200, `pressing inject ${injectId}`);
+  }
+
+  it("deploys every flow of flows/ and starts its MQTT broker", async () => {
+    const res = await fetch(`${nr!.url}/flows`, { headers: { Accept: "application/json" } });
+    assert.equal(res.status, 200);
+    const flows = (await res.json()) as { id: string; type: string }[];
+    const types = new Set(flows.map((n) => n.type));
+    for (const t of ["meter-normalize", "store-forward", "mqtt out", "mqtt in"]) assert.ok(types.has(t), `no ${t} node deployed`);
+    assert.match(nr!.log(), new RegExp(`MQTT broker \\(aedes\\) on 127\\.0\\.0\\.1:${mqttPort}`));
+    client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: "demo-test-cloud", reconnectPeriod: 100 });
+    client.on("message", (topic, payload) => received.push({ topic, reading: JSON.parse(payload.toString("utf8")) as Reading }));
+    await client.subscribeAsync("eu-central/#", { qos: 1 });
+  });
+
+  it("turns the simulated Modbus registers into canonical readings that reach the cloud side", async () => {
+    await press("m2m-demo-poll1");
+    await press("m2m-demo-poll2");
+    await waitFor(() => ["meter-001", "meter-002"].every((d) => received.some((r) => r.reading.deviceId === d)), "readings of meter-001 and meter-002");
+    const r = received.find((x) => x.reading.deviceId === "meter-001")!;
+    assert.equal(r.topic, "eu-central/substation-7/electric/meter-001");
+    assert.match(r.reading.timestamp, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    assert.equal(r.reading.quality, "GOOD");
+    assert.equal(r.reading.measurements.voltageL1.unit, "V");
+    assert.equal(r.reading.measurements.energyImport.unit, "kWh");
+    assert.equal(Object.keys(r.reading.measurements).length, 10);
+  });
+
+  it("keeps every reading while the link is cut and delivers them all, with their timestamps, once it is restored", async () => {
+    await waitFor(() => received.some((r) => r.reading.deviceId === "meter-003"), "meter-003's readings");
+    await press("m2m-sf-cut");
+    const cutAt = Date.now();
+    await sleep(500); // what was already on its way lands
+    const before = received.length;
+    await press("m2m-demo-poll1");
+    await press("m2m-demo-poll2");
+    await sleep(3_000); // three of meter-003's readings, and the two polls, go to the buffer
+    assert.equal(received.length, before, "nothing reaches the broker while the link is cut");
+    const restoredAt = Date.now();
+    await press("m2m-sf-restore");
+
+    const after = (d: string) => received.some((r) => r.reading.deviceId === d && Date.parse(r.reading.timestamp) > cutAt);
+    await waitFor(() => after("meter-001") && after("meter-002"), "the polls made during the cut");
+    await waitFor(
+      () => received.some((r) => r.reading.deviceId === "meter-003" && Date.parse(r.reading.timestamp) > restoredAt),
+      "meter-003's readings after the restore",
+    );
+    const m3 = received
+      .filter((r) => r.reading.deviceId === "meter-003")
+      .map((r) => ({ t: Date.parse(r.reading.timestamp), kwh: r.reading.measurements.energyImport.value as number }))
+      .sort((a, b) => a.t - b.t);
+    const duringCut = m3.filter((x) => x.t > cutAt + 500 && x.t < restoredAt);
+    assert.ok(duringCut.length >= 2, `readings stamped during the cut arrive with their original timestamps (${duringCut.length})`);
+    for (let i = 1; i < m3.length; i++) {
+      const step = Math.round((m3[i].kwh - m3[i - 1].kwh) * 1000);
+      assert.ok(step === 10 || step === 0, `meter-003: ${m3[i - 1].kwh} then ${m3[i].kwh} kWh at ${new Date(m3[i].t).toISOString()}: a reading is missing`);
+    }
+    assert.deepEqual(logProblems(nr!.log()), [], nr!.log());
+  });
+});
