@@ -146,7 +146,9 @@ export class Forwarder {
     const sf = msg._sf;
     if (!isRec(sf) || sf.node !== this.opts.nodeId) return false;
     const ids = Array.isArray(sf.ids) ? (sf.ids as string[]) : typeof sf.id === "string" ? [sf.id] : [];
-    const flightId = this.byRecord.get(ids[0]);
+    // Any record of a batch finds its message: the first may have been evicted or expired while it was out.
+    let flightId: string | undefined;
+    for (const rid of ids) if ((flightId = this.byRecord.get(rid)) !== undefined) break;
     const flight = flightId ? this.flights.get(flightId) : undefined;
     if (msg.error !== undefined && msg.error !== null) {
       this.counters.nacked++;

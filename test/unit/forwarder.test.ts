@@ -42,14 +42,14 @@ afterEach(async () => {
   while (dirs.length) fs.rmSync(dirs.pop() as string, { recursive: true, force: true });
 });
 
-function make(opts: Partial<ForwarderOptions> = {}, random = 1) {
+function make(opts: Partial<ForwarderOptions> = {}, random = 1, journal: { maxRecords?: number } = {}) {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "sf-fwd-"));
   dirs.push(dir);
   const clock = new FakeClock();
   const sent: (Msg & { at: number })[] = [];
   const alerts: Record<string, unknown>[] = [];
   const fwd = new Forwarder(
-    { dir, durability: "os", syncIntervalMs: 5, segmentBytes: 1 << 20, maxBytes: 1e9, maxRecords: 1e9, maxAgeMs: 1e12, overflow: "drop-oldest", now: clock.now },
+    { dir, durability: "os", syncIntervalMs: 5, segmentBytes: 1 << 20, maxBytes: 1e9, maxRecords: 1e9, maxAgeMs: 1e12, overflow: "drop-oldest", now: clock.now, ...journal },
     {
       nodeId: "sf", batchSize: 1, window: 1000, ackTimeoutMs: 1e9, backoffMs: 100, maxBackoffMs: 400, rateMsgs: 0, rateBytes: 0,
       keyProperty: "", watermarks: [50, 75, 90], degradeAt: 95, staleAfterMs: 1e12, ...opts,
@@ -104,6 +104,45 @@ describe("forwarder", () => {
     clock.advance(10_000);
     const perSecond = (sent.length - burst) / 10;
     assert.ok(Math.abs(perSecond - 2000 / size) <= 1.5, `about ${(2000 / size).toFixed(1)} messages/s, got ${perSecond}`);
+  });
+
+  it("batches: payload is the array of stored payloads, _sf.ids and _sf.keys list the records, one ack releases them all", async () => {
+    const { fwd, sent, store, ack } = make({ batchSize: 3, window: 1 });
+    fwd.setOnline(false);
+    await store(0, 7);
+    fwd.setOnline(true);
+    assert.equal(sent.length, 1, "one message in the window");
+    const first = sent[0]._sf as { ids: string[]; keys: string[]; id: string; key: string };
+    assert.equal((sent[0].payload as unknown[]).length, 3);
+    assert.deepEqual((sent[0].payload as { timestamp: string }[]).map((p) => p.timestamp), ["t00000", "t00001", "t00002"]);
+    assert.deepEqual(first.keys, ["d/t00000", "d/t00001", "d/t00002"]);
+    assert.equal(first.ids.length, 3);
+    assert.equal(first.id, first.ids[0]);
+    assert.equal(first.key, first.keys[0]);
+    ack(sent[0]);
+    assert.equal(fwd.journal.depth, 4);
+    assert.equal(sent.length, 2);
+    ack(sent[1]);
+    ack(sent[2]);
+    assert.deepEqual((sent[2].payload as unknown[]).length, 1, "the rest");
+    assert.equal(fwd.journal.depth, 0);
+    assert.equal(fwd.metrics().acked, 7);
+  });
+
+  it("a batch whose first record was evicted while out is still released by its ack", async () => {
+    const { fwd, sent, store, ack } = make({ batchSize: 2, window: 1 }, 1, { maxRecords: 3 });
+    fwd.setOnline(false);
+    await store(0, 2);
+    fwd.setOnline(true);
+    assert.equal(sent.length, 1);
+    await store(2, 2); // the fourth record evicts the oldest, the first of the batch that is out
+    assert.equal(fwd.journal.depth, 3);
+    ack(sent[0]);
+    assert.equal(fwd.journal.depth, 2, "the batch's remaining record is released");
+    assert.equal(sent.length, 2, "the next batch goes out");
+    assert.deepEqual((sent[1]._sf as { keys: string[] }).keys, ["d/t00002", "d/t00003"]);
+    ack(sent[1]);
+    assert.equal(fwd.journal.depth, 0);
   });
 
   it("the window bounds unacknowledged messages; an ack lets the next one out and releases its record", async () => {
