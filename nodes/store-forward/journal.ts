@@ -94,6 +94,8 @@ export class JournalFullError extends Error {
 const HEADER = 8;
 const BODY_FIXED = 20;
 const FORMAT = 1;
+/** A placeholder for a record lost to corruption: keeps the sequence unbroken, is never delivered. */
+const TOMBSTONE = 2;
 const READ_CHUNK = 256 * 1024;
 const EMPTY = Buffer.alloc(0);
 
@@ -129,13 +131,13 @@ interface Waiter {
   reject: (err: Error) => void;
 }
 
-function frame(priority: Priority, seq: number, enqueuedAt: number, key: string, data: Buffer): Buffer {
+function frame(priority: Priority, seq: number, enqueuedAt: number, key: string, data: Buffer, format = FORMAT): Buffer {
   const keyLen = Buffer.byteLength(key);
   if (keyLen > 0xffff) throw new Error("idempotency key is longer than 65535 bytes");
   const bodyLen = BODY_FIXED + keyLen + data.length;
   const buf = Buffer.allocUnsafe(HEADER + bodyLen);
   buf.writeUInt32LE(bodyLen, 0);
-  buf.writeUInt8(FORMAT, 8);
+  buf.writeUInt8(format, 8);
   buf.writeUInt8(priority, 9);
   buf.writeUInt16LE(keyLen, 10);
   buf.writeDoubleLE(seq, 12);
@@ -147,6 +149,7 @@ function frame(priority: Priority, seq: number, enqueuedAt: number, key: string,
 }
 
 interface Parsed {
+  tombstone: boolean;
   seq: number;
   enqueuedAt: number;
   priority: number;
@@ -166,10 +169,11 @@ function parse(buf: Buffer, off: number, verify: boolean, full = true): Parsed |
   if (off + HEADER + bodyLen > buf.length) return "short";
   const body = buf.subarray(off + HEADER, off + HEADER + bodyLen);
   if (verify && crc32(body) !== buf.readUInt32LE(off + 4)) return "bad";
-  if (body[0] !== FORMAT) return "bad";
+  if (body[0] !== FORMAT && body[0] !== TOMBSTONE) return "bad";
   const keyLen = body.readUInt16LE(2);
   if (BODY_FIXED + keyLen > bodyLen) return "bad";
   return {
+    tombstone: body[0] === TOMBSTONE,
     priority: body[1],
     seq: body.readDoubleLE(4),
     enqueuedAt: body.readDoubleLE(12),
@@ -195,17 +199,51 @@ function fsyncDir(dir: string): void {
 }
 
 /** Write a small file atomically: write a temporary file, fsync it, rename it over the old one. */
-export function writeFileAtomic(file: string, text: string, sync = true): void {
+export function writeFileAtomic(file: string, data: string | Buffer, sync = true): void {
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, "w");
   try {
-    fs.writeSync(fd, text);
+    const buf = typeof data === "string" ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
     if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
   }
   fs.renameSync(tmp, file);
   if (sync) fsyncDir(path.dirname(file));
+}
+
+/** Overwrite a small file in place (no new block needed), then cut it to its new length. */
+function writeInPlace(file: string, text: string, sync: boolean): void {
+  const buf = Buffer.from(text);
+  const fd = fs.openSync(file, "r+");
+  try {
+    let off = 0;
+    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off, off);
+    fs.ftruncateSync(fd, buf.length);
+    if (sync) fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * After a bad frame at `bad`, the next good record of this log: a frame that parses, with a good checksum, this
+ * priority and a sequence number after `expected`. Searched byte by byte, as the bad frame's length may be the
+ * damaged part. Undefined if there is none (a torn tail).
+ */
+function resync(buf: Buffer, bad: number, expected: number, priority: number): { off: number; seq: number } | undefined {
+  for (let off = bad + 1; off + HEADER + BODY_FIXED <= buf.length; off++) {
+    if (buf[off + HEADER + 1] !== priority) continue;
+    const fmt = buf[off + HEADER];
+    if (fmt !== FORMAT && fmt !== TOMBSTONE) continue;
+    const seq = buf.readDoubleLE(off + HEADER + 4);
+    if (!Number.isInteger(seq) || seq < expected || seq > expected + buf.length) continue;
+    const r = parse(buf, off, true, false);
+    if (r !== "short" && r !== "bad") return { off, seq: r.seq };
+  }
+  return undefined;
 }
 
 class PriorityLog {
@@ -242,6 +280,11 @@ class PriorityLog {
     let cursor: { seq: number; segment: number; offset: number; acked?: number[] } | undefined;
     try {
       cursor = JSON.parse(fs.readFileSync(path.join(this.dir, "cursor.json"), "utf8"));
+      // Written in place on a full disk, with a checksum of the cursor without it: a torn write does not count.
+      if (cursor && typeof (cursor as { crc?: unknown }).crc === "number") {
+        const { crc, ...rest } = cursor as typeof cursor & { crc: number };
+        cursor = crc32(Buffer.from(JSON.stringify(rest))) === crc ? rest : undefined;
+      }
     } catch {
       cursor = undefined;
     }
@@ -291,35 +334,61 @@ class PriorityLog {
         expected = s.first;
         if (i === 0) this.head = { seg: 0, off: 0, seq: s.first };
       }
-      const result = this.scan(s, off, expected, (rec, at) => {
+      const each = (rec: Parsed, at: number) => {
         if (rec.seq < skipBelow) {
           this.head = { seg: 0, off: at + rec.size, seq: rec.seq + 1 };
           return;
         }
+        if (rec.tombstone) this.preAcked.add(rec.seq);
         if (this.preAcked.has(rec.seq)) return;
         this.depth++;
         this.bytes += rec.size;
         if (this.headTime === undefined) this.headTime = rec.enqueuedAt;
-      });
-      expected = result.nextSeq;
-      if (result.badAt !== undefined) {
-        if (isLast) {
-          report.tornBytes += s.size - result.badAt;
-        } else {
+      };
+      let from = off;
+      let quarantined = false;
+      for (;;) {
+        const result = this.scan(s, from, expected, each);
+        expected = result.nextSeq;
+        if (result.badAt === undefined) break;
+        const bad = result.badAt;
+        const whole = fs.readFileSync(s.file);
+        const found = resync(whole, bad, expected, this.priority);
+        if (!found && isLast) {
+          // Nothing valid after it: a write cut short by a crash or power cut, whose done() never fired.
+          report.tornBytes += s.size - bad;
+          fs.truncateSync(s.file, bad);
+          s.size = bad;
+          break;
+        }
+        // Corruption: keep a copy, put a tombstone in place of each record lost (so the sequence stays
+        // unbroken and the loss is counted once, not at every start) and keep every good record after it.
+        if (!quarantined) {
           const q = path.join(quarantineDir, `p${this.priority}-${path.basename(s.file)}.corrupt`);
           fs.mkdirSync(quarantineDir, { recursive: true });
           fs.copyFileSync(s.file, q);
           report.quarantined.push(q);
-          const missing = this.segments[i + 1].first - expected;
-          report.lost += missing;
-          expected = this.segments[i + 1].first;
+          quarantined = true;
         }
-        fs.truncateSync(s.file, result.badAt);
-        s.size = result.badAt;
+        const upTo = found ? found.seq : this.segments[i + 1].first;
+        const stones: Buffer[] = [];
+        for (let q = expected; q < upTo; q++) stones.push(frame(this.priority, q, Date.now(), "", EMPTY, TOMBSTONE));
+        report.lost += Math.max(0, upTo - expected);
+        const repaired = Buffer.concat([whole.subarray(0, bad), ...stones, found ? whole.subarray(found.off) : EMPTY]);
+        writeFileAtomic(s.file, repaired, true);
+        s.size = repaired.length;
+        from = bad;
       }
     }
     this.nextSeq = expected;
     if (this.segments.length === 0) this.head = { seg: 0, off: 0, seq: this.nextSeq };
+    // A cursor can be ahead of the log: after a power cut, records acknowledged before they were synced are
+    // gone. Acks of records that are not there are void (new records will take their numbers), and the
+    // cursor is written again at once, so that it never points past the log or into a new record.
+    let void_ = 0;
+    for (const q of this.preAcked) if (q >= this.nextSeq && this.preAcked.delete(q)) void_++;
+    const at = this.segments[this.head.seg];
+    this.cursorDirty = cursor !== undefined && (void_ > 0 || cursor.seq !== this.head.seq || cursor.offset !== this.head.off || cursor.segment !== (at ? at.first : this.head.seq));
     this.read = { ...this.head };
     report.records += this.depth;
     report.bytes += this.bytes;
@@ -437,6 +506,8 @@ export class Journal {
     this.logs = PRIORITIES.map((p) => new PriorityLog(opts.dir, p));
     for (const log of this.logs) log.recover(this.recovery, path.join(opts.dir, "quarantine"));
     this.drops.corrupt = this.recovery.lost;
+    for (const log of this.logs) this.skipAcked(log);
+    this.writeCursors(this.opts.durability !== "os");
   }
 
   /** Open the journal in `opts.dir`, recovering what is there. */
@@ -481,6 +552,10 @@ export class Journal {
       buf = frame(priority, seq, now, key, data);
     } catch (err) {
       return Promise.reject(err);
+    }
+    if (buf.length > this.opts.maxBytes) {
+      // It could never fit: refuse it under every policy rather than evict everything else first.
+      return Promise.reject(new JournalFullError(`record of ${buf.length} bytes is larger than the store (max bytes ${this.opts.maxBytes}): record refused`));
     }
     if (!this.makeRoom(buf.length)) {
       if (this.opts.overflow === "reject") {
@@ -885,7 +960,15 @@ export class Journal {
       const cursor = { seq: log.head.seq, segment: seg ? seg.first : log.head.seq, offset: log.head.off, ...(acked.length ? { acked } : {}) };
       const text = JSON.stringify(cursor);
       try {
-        writeFileAtomic(path.join(log.dir, "cursor.json"), text, sync);
+        try {
+          writeFileAtomic(path.join(log.dir, "cursor.json"), text, sync);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== "ENOSPC" && (err as NodeJS.ErrnoException).code !== "EDQUOT") throw err;
+          // A full disk has no block for a new file: overwrite the cursor in place, with a checksum. A torn
+          // overwrite is detected on recovery and replays from the oldest segment (duplicates, never a loss),
+          // and the delivered segments can go, which gives the space back.
+          writeInPlace(path.join(log.dir, "cursor.json"), JSON.stringify({ ...cursor, crc: crc32(Buffer.from(text)) }), sync);
+        }
       } catch {
         // A full disk or an I/O error: keep the segments and try again later. Never throw from a timer.
         log.cursorDirty = true;
@@ -896,11 +979,15 @@ export class Journal {
       // Whole segments before the head are delivered.
       const dead = log.head.seg;
       if (dead > 0) {
+        // Positions at the end of a segment about to go move to the start of the next one first: the read
+        // position sits there when the segment after it was started since the last read.
+        const read = log.normalize(log.read);
+        const ends = log.out.map((o) => log.normalize(o.end));
         for (const s of log.segments.slice(0, dead)) fs.rmSync(s.file, { force: true });
         log.segments = log.segments.slice(dead);
         log.head = { ...log.head, seg: 0 };
-        log.read = { ...log.read, seg: log.read.seg - dead };
-        for (const o of log.out) o.end = { ...o.end, seg: o.end.seg - dead };
+        log.read = { ...read, seg: Math.max(0, read.seg - dead) };
+        log.out.forEach((o, k) => (o.end = { ...ends[k], seg: Math.max(0, ends[k].seg - dead) }));
         log.invalidateChunk();
       }
     }

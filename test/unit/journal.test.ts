@@ -34,6 +34,21 @@ function drain(j: Journal, ack = true): number[] {
   return got;
 }
 const settle = () => new Promise((r) => setTimeout(r, 20));
+/** The segment files of priority 1, oldest first. */
+const segments = (dir: string) =>
+  fs.readdirSync(path.join(dir, "p1")).filter((f) => f.endsWith(".seg")).sort().map((f) => path.join(dir, "p1", f));
+/** Where each record of a segment file starts. */
+function frameOffsets(file: string): number[] {
+  const b = fs.readFileSync(file);
+  const at: number[] = [];
+  for (let off = 0; off + 8 <= b.length; off += b.readUInt32LE(off) + 8) at.push(off);
+  return at;
+}
+function corrupt(file: string, at: number): void {
+  const b = fs.readFileSync(file);
+  b[at] ^= 0xff;
+  fs.writeFileSync(file, b);
+}
 
 describe("journal", () => {
   it("CRC-32 matches zlib's, with and without Node's native one", () => {
@@ -102,32 +117,128 @@ describe("journal", () => {
     await j.close();
   });
 
-  it("quarantines a corrupt segment and counts exactly the records lost", async () => {
+  it("a corrupt record: a quarantined copy, a tombstone in its place, every good record after it kept, counted once", async () => {
     const dir = tmp();
     let j = Journal.open(opts(dir, { segmentBytes: 1000 }));
     await fill(j, 60);
     await j.close();
-    const segs = fs.readdirSync(path.join(dir, "p1")).filter((f) => f.endsWith(".seg")).sort();
+    const segs = segments(dir);
     assert.ok(segs.length >= 3);
-    const victim = path.join(dir, "p1", segs[1]);
-    const b = fs.readFileSync(victim);
-    const firstInVictim = Number(segs[1].slice(0, 16));
-    const nextFirst = Number(segs[2].slice(0, 16));
-    // Flip a byte in the third record of the second segment: two records stay readable.
-    let off = 0;
-    for (let k = 0; k < 2; k++) off += b.readUInt32LE(off) + 8;
-    b[off + 20] ^= 0xff;
-    fs.writeFileSync(victim, b);
+    const firstInVictim = Number(path.basename(segs[1]).slice(0, 16));
+    // Flip a byte in the body of the third record of the second segment (sequence numbers start at 1).
+    corrupt(segs[1], frameOffsets(segs[1])[2] + 20);
+    const lostIndex = firstInVictim - 1 + 2;
     j = Journal.open(opts(dir, { segmentBytes: 1000 }));
-    const lost = nextFirst - firstInVictim - 2;
-    assert.equal(j.recovery.lost, lost);
-    assert.equal(j.recovery.records, 60 - lost);
+    assert.equal(j.recovery.lost, 1);
+    assert.equal(j.recovery.records, 59);
     assert.equal(j.recovery.quarantined.length, 1);
     assert.ok(fs.existsSync(j.recovery.quarantined[0]));
-    assert.equal(j.stats().drops.corrupt, lost);
+    assert.equal(j.stats().drops.corrupt, 1);
+    await j.close();
+    for (let k = 0; k < 2; k++) {
+      j = Journal.open(opts(dir, { segmentBytes: 1000 }));
+      assert.deepEqual([j.recovery.lost, j.recovery.records, j.recovery.quarantined.length], [0, 59, 0], "the loss is counted once");
+      await j.close();
+    }
+    j = Journal.open(opts(dir, { segmentBytes: 1000 }));
+    assert.deepEqual(drain(j), Array.from({ length: 60 }, (_, k) => k).filter((k) => k !== lostIndex));
+    await j.append(1, "k60", data(60));
+    assert.deepEqual(drain(j), [60]);
+    await j.close();
+  });
+
+  it("a corrupt length in the active segment is corruption, not a torn tail: the records after it are kept", async () => {
+    const dir = tmp();
+    let j = Journal.open(opts(dir, { segmentBytes: 1e6, durability: "always" }));
+    await fill(j, 100);
+    await j.close();
+    const [seg] = segments(dir);
+    corrupt(seg, frameOffsets(seg)[10] + 1); // the length field of the 11th record
+    j = Journal.open(opts(dir, { segmentBytes: 1e6 }));
+    assert.equal(j.recovery.lost, 1);
+    assert.equal(j.recovery.tornBytes, 0);
+    assert.equal(j.recovery.records, 99);
+    assert.deepEqual(drain(j), Array.from({ length: 100 }, (_, k) => k).filter((k) => k !== 10));
+    await j.close();
+  });
+
+  it("a middle segment damaged to its end: its remaining records are lost and counted once, the next segments are kept", async () => {
+    const dir = tmp();
+    let j = Journal.open(opts(dir, { segmentBytes: 1000 }));
+    await fill(j, 60);
+    await j.close();
+    const segs = segments(dir);
+    const firstInVictim = Number(path.basename(segs[1]).slice(0, 16));
+    const nextFirst = Number(path.basename(segs[2]).slice(0, 16));
+    const b = fs.readFileSync(segs[1]);
+    b.fill(0x5a, frameOffsets(segs[1])[2]);
+    fs.writeFileSync(segs[1], b);
+    const lost = nextFirst - firstInVictim - 2;
+    j = Journal.open(opts(dir, { segmentBytes: 1000 }));
+    assert.equal(j.recovery.lost, lost);
+    assert.equal(j.recovery.records, 60 - lost);
+    await j.close();
+    j = Journal.open(opts(dir, { segmentBytes: 1000 }));
+    assert.equal(j.recovery.lost, 0, "counted once");
     const got = drain(j);
     assert.equal(got.length, 60 - lost);
     assert.deepEqual(got.slice(0, firstInVictim + 1), Array.from({ length: firstInVictim + 1 }, (_, k) => k));
+    assert.equal(got[got.length - 1], 59);
+    await j.close();
+  });
+
+  it("a record that starts a new segment while the last one is out is still handed out once the old segment is deleted", async () => {
+    const j = Journal.open(opts(tmp(), { segmentBytes: 1000 }));
+    await fill(j, 60);
+    const out = Array.from({ length: 60 }, () => j.next()!);
+    for (const r of out.slice(0, 59)) j.ack(r.id);
+    await j.append(1, "k60", data(60)); // the last segment is full: this one starts a new one
+    j.ack(out[59].id); // the head reaches the end of the old segment
+    await settle(); // the cursor is written and the delivered segments are deleted
+    const r = j.next();
+    assert.ok(r, "the new record is handed out");
+    assert.equal(idx(r.data), 60);
+    await j.close();
+  });
+
+  it("a cursor written in place (full disk) is used when its checksum holds, and ignored (replay all, never skip) when torn", async () => {
+    const dir = tmp();
+    let j = Journal.open(opts(dir, { segmentBytes: 1e6 }));
+    await fill(j, 6);
+    for (let k = 0; k < 3; k++) j.ack(j.next()!.id);
+    await j.close();
+    const file = path.join(dir, "p1", "cursor.json");
+    const cursor = JSON.parse(fs.readFileSync(file, "utf8"));
+    const text = JSON.stringify(cursor);
+    fs.writeFileSync(file, JSON.stringify({ ...cursor, crc: crc32(Buffer.from(text)) }));
+    j = Journal.open(opts(dir, { segmentBytes: 1e6 }));
+    assert.deepEqual(drain(j, false), [3, 4, 5], "a good checksum: the cursor holds");
+    await j.close();
+    fs.writeFileSync(file, JSON.stringify({ ...cursor, crc: crc32(Buffer.from(text)) ^ 1 }));
+    j = Journal.open(opts(dir, { segmentBytes: 1e6 }));
+    assert.deepEqual(drain(j, false), [0, 1, 2, 3, 4, 5], "a bad checksum: everything is sent again");
+    await j.close();
+  });
+
+  it("a cursor ahead of the log (acked records lost to a power cut): new records are neither skipped nor cut off", async () => {
+    const dir = tmp();
+    let j = Journal.open(opts(dir, { segmentBytes: 1e6 }));
+    await fill(j, 10);
+    const out = Array.from({ length: 10 }, () => j.next()!);
+    for (const k of [0, 1, 2, 3, 4, 5, 7, 8]) j.ack(out[k].id); // head at seq 7 (index 6), 8 and 9 acked out of order
+    await j.close();
+    // The power cut: the records after the fourth never reached the disk, the cursor did.
+    const [seg] = segments(dir);
+    fs.truncateSync(seg, frameOffsets(seg)[4]);
+    j = Journal.open(opts(dir, { segmentBytes: 1e6 }));
+    assert.equal(j.depth, 0, "the four records on disk were acknowledged");
+    await fill(j, 5, 1, 100);
+    // A crash before any ack: the journal is opened again without being closed.
+    const again = Journal.open(opts(dir, { segmentBytes: 1e6 }));
+    assert.equal(again.recovery.tornBytes, 0);
+    assert.equal(again.depth, 5);
+    assert.deepEqual(drain(again), [100, 101, 102, 103, 104], "none skipped as acked before the cut, none cut off as torn");
+    await again.close();
     await j.close();
   });
 
@@ -159,6 +270,19 @@ describe("journal", () => {
     assert.deepEqual(drain(b), [0, 1, 2]);
     await a.close();
     await b.close();
+  });
+
+  it("a record larger than the whole store is refused with an error under every policy, and nothing is evicted for it", async () => {
+    for (const overflow of ["drop-oldest", "drop-newest", "reject"] as const) {
+      const j = Journal.open(opts(tmp(), { maxBytes: 2048, overflow }));
+      await j.append(0, "alarm", data(100));
+      await fill(j, 5);
+      await assert.rejects(j.append(2, "big", Buffer.alloc(3000, 0x61)), (err: Error) => err instanceof JournalFullError && /larger than the store/.test(err.message), overflow);
+      assert.equal(j.depth, 6, overflow);
+      assert.equal(j.stats().drops.overflow, 0, overflow);
+      assert.deepEqual(drain(j), [100, 0, 1, 2, 3, 4], overflow);
+      await j.close();
+    }
   });
 
   it("expires records older than maxAge and purges on demand, counting each reason", async () => {
