@@ -65,6 +65,7 @@ export = (RED: NodeAPI) => {
 
     this.on("close", (_removed: boolean, done: () => void) => {
       status.clear();
+      status.close();
       done();
     });
   }

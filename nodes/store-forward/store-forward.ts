@@ -184,6 +184,7 @@ export = (RED: NodeAPI) => {
       const f = fwd;
       fwd = undefined;
       status.clear();
+      status.close();
       if (!f) return done();
       f.close().then(done, (err) => {
         node.error(RED._("store-forward.errors.close", { error: errorMessage(err) }));
