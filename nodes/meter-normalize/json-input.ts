@@ -93,6 +93,7 @@ export function createJsonReader(mapping: unknown): JsonReader {
   const fields: CompiledField[] = Object.entries(map.measurements).map(([name, f]) => {
     const where = `JSON mapping: /measurements/${name}`;
     if (name === "__proto__") throw new ConfigError(`${where} cannot be a measurement name`);
+    if (name === "") throw new ConfigError(`${where} cannot be a measurement name: it is empty`);
     if (f.unit !== undefined && !isSenmlUnit(f.unit)) throw new ConfigError(`${where}/unit "${f.unit}" is not a SenML unit symbol`);
     let unit = f.unit;
     if (f.sourceUnit !== undefined) {
@@ -144,6 +145,7 @@ function autoRead(payload: Record<string, unknown>) {
   if (typeof payload.measurements === "object" && payload.measurements !== null && !Array.isArray(payload.measurements)) {
     for (const [name, raw] of Object.entries(payload.measurements as Record<string, unknown>)) {
       if (name === "__proto__") throw new InputError("msg.payload.measurements.__proto__ cannot be a measurement name", "bad name");
+      if (name === "") throw new InputError("msg.payload.measurements has an empty measurement name", "bad name");
       const m = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : { value: raw };
       const v = m.value;
       if (!(v === null || ["number", "string", "boolean"].includes(typeof v)))
@@ -164,7 +166,8 @@ function autoRead(payload: Record<string, unknown>) {
     }
   } else {
     for (const [k, v] of Object.entries(payload)) {
-      if (k === idKey || k === tsKey || k === "__proto__") continue;
+      // An empty key cannot name a measurement (the canonical schema needs at least one character).
+      if (k === idKey || k === tsKey || k === "__proto__" || k === "") continue;
       if (typeof v === "number") measurements[k] = Number.isFinite(v) ? { value: v } : { value: null, quality: "BAD" };
       else if (typeof v === "boolean") measurements[k] = { value: v };
     }

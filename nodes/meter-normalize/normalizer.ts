@@ -116,9 +116,13 @@ export interface Normalizer {
   normalize(msg: Rec, nowMs: number): NormalizedReading[];
 }
 
+/** How many compiled msg.registerMap maps a normalizer keeps; the least recently used is dropped first. */
+const REGISTER_MAP_CACHE_SIZE = 8;
+
 export function createNormalizer(cfg: NormalizerConfig): Normalizer {
-  // msg.registerMap objects are validated and compiled once each.
-  const overrides = new WeakMap<object, CompiledMap>();
+  // msg.registerMap maps are validated and compiled once per content (their JSON text), not per object: an
+  // object changed between messages must not reuse the compile of what it held before.
+  const overrides = new Map<string, CompiledMap>();
 
   function mapFor(msg: Rec): CompiledMap {
     const o = msg.registerMap;
@@ -127,15 +131,24 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
       return cfg.map;
     }
     if (!isRec(o)) throw new InputError("msg.registerMap must be an object", "bad register map");
-    let m = overrides.get(o);
-    if (!m) {
+    let key: string;
+    try {
+      key = JSON.stringify(o);
+    } catch (err) {
+      throw new InputError(`msg.registerMap is not JSON: ${(err as Error).message}`, "bad register map");
+    }
+    let m = overrides.get(key);
+    if (m) {
+      overrides.delete(key);
+    } else {
       try {
         m = compileRegisterMap(o, "msg.registerMap");
       } catch (err) {
         throw new InputError((err as Error).message, "bad register map");
       }
-      overrides.set(o, m);
+      if (overrides.size >= REGISTER_MAP_CACHE_SIZE) overrides.delete(overrides.keys().next().value as string);
     }
+    overrides.set(key, m);
     return m;
   }
 

@@ -65,6 +65,7 @@ const REGISTER_COUNT: Record<PointType, number> = {
 const INTEGER_TYPES = new Set<PointType>([
   "int16", "uint16", "int32", "uint32", "int64", "uint64", "acc32", "enum16", "bitfield16", "bitfield32",
 ]);
+const SIGNED_TYPES = new Set<PointType>(["int16", "int32", "int64", "sunssf"]);
 const BIT_TABLES = new Set<Table>(["coil", "discrete"]);
 const MODICON_PREFIX: Record<number, Table> = { 0: "coil", 1: "discrete", 3: "input", 4: "holding" };
 
@@ -95,6 +96,7 @@ export interface CompiledPoint {
   unit?: string;
   convert?: (v: number) => number;
   enumLabels?: Record<string, string>;
+  /** The `invalid` sentinels; for float32 points rounded to float32, as the registers hold them. */
   invalid?: Set<number>;
   notImplemented?: number | bigint;
   min?: number;
@@ -226,7 +228,7 @@ export function compileRegisterMap(input: unknown, where = "register map"): Comp
       unit,
       convert: p.sourceUnit !== undefined && unit !== undefined && p.sourceUnit !== unit ? converter(p.sourceUnit, unit) : undefined,
       enumLabels: p.enum,
-      invalid: p.invalid === undefined ? undefined : new Set(Array.isArray(p.invalid) ? p.invalid : [p.invalid]),
+      invalid: sentinels(p),
       min: p.min,
       max: p.max,
     });
@@ -236,6 +238,9 @@ export function compileRegisterMap(input: unknown, where = "register map"): Comp
     const ref = ids.get(p.scaleFactorRef);
     if (ref === undefined) fail(i, "scaleFactorRef", `"${p.scaleFactorRef}" is not the id of a point in this map`);
     if (m.points[ref as number].type !== "sunssf") fail(i, "scaleFactorRef", `"${p.scaleFactorRef}" is not a sunssf point`);
+    const sfTable = points[ref as number].table;
+    if (sfTable !== points[i].table)
+      fail(i, "scaleFactorRef", `"${p.scaleFactorRef}" is in the ${sfTable} table, not the ${points[i].table} table of this point: a scale factor must be read with the points it scales`);
   });
   const sunspec = points.some((p) => p.type === "sunssf");
   if (sunspec) for (const p of points) p.notImplemented = SUNSPEC_NOT_IMPLEMENTED[p.type];
@@ -249,6 +254,26 @@ export function compileRegisterMap(input: unknown, where = "register map"): Comp
   }
   for (const t of Object.values(tables)) t.build = objectBuilder(t.points.map((p) => p.name));
   return { mapId: m.mapId, mapVersion: m.mapVersion, points, sunspec, tables };
+}
+
+/**
+ * A point's `invalid` list as a set. The list is compared with the value before mask, shift and scale; a float32
+ * sentinel is rounded to float32 (3.4028235e38 is FLT_MAX, 0x7F7F 0xFFFF, which decodes to 3.4028234663852886e38).
+ */
+function sentinels(p: RegisterPoint): Set<number> | undefined {
+  if (p.invalid === undefined) return undefined;
+  const list = Array.isArray(p.invalid) ? p.invalid : [p.invalid];
+  return new Set(p.type === "float32" ? list.map(Math.fround) : list);
+}
+
+/**
+ * True if a decoded integer is one of the point's `invalid` sentinels, written either as the decoded value or as
+ * the raw unsigned register value: for an int16, -32768 and 32768 both name 0x8000, -1 and 65535 name 0xFFFF.
+ */
+function isSentinel(p: CompiledPoint, invalid: Set<number>, raw: number | bigint): boolean {
+  if (invalid.has(Number(raw))) return true;
+  if (!SIGNED_TYPES.has(p.type) || raw >= 0) return false;
+  return invalid.has(typeof raw === "bigint" ? Number(BigInt.asUintN(64, raw)) : raw + 2 ** (16 * p.count));
 }
 
 const FAST_READERS: Partial<Record<PointType, (regs: ArrayLike<number>, i: number, endian: Endian) => number>> = {
@@ -358,12 +383,17 @@ function decodePoint(
     case "uint32": case "acc32": case "bitfield32": raw = readU32(regs, i, p.endian); break;
     case "int64": raw = readI64(regs, i, p.endian); break;
     case "uint64": raw = readU64(regs, i, p.endian); break;
-    case "float32": raw = float32ToDecimal(readF32(regs, i, p.endian)); break;
+    case "float32": {
+      const f = readF32(regs, i, p.endian);
+      if (p.invalid && p.invalid.has(f)) return bad(p.unit);
+      raw = float32ToDecimal(f);
+      break;
+    }
     case "float64": raw = readF64(regs, i, p.endian); break;
   }
   if (typeof raw === "number" && !Number.isFinite(raw)) return bad(p.unit);
   if (p.notImplemented !== undefined && raw === p.notImplemented) return bad(p.unit);
-  if (p.invalid && p.invalid.has(Number(raw))) return bad(p.unit);
+  if (p.invalid && p.type !== "float32" && isSentinel(p, p.invalid, raw)) return bad(p.unit);
   if (p.mask !== undefined || p.shift) {
     let b = BigInt(raw);
     if (b < 0n) b = BigInt.asUintN(p.count * 16, b);

@@ -2,15 +2,20 @@
  * SenML JSON packs (RFC 8428): base name, base time, base unit, base value and base sum are resolved
  * as section 4.6 says, and the resolved records are grouped into one reading per device and time.
  *
- * - name = bn + n; the device is the base name (a trailing ":" "/" "." or "-" is cut), the measurement
+ * - name = bn + n; the device is the base name (a trailing ":" or "/" is cut), the measurement
  *   is n. Without a base name, the measurement is the whole name and the device comes from elsewhere.
  * - time = bt + t, in seconds; a resolved time below 2^28 (and no time at all) is relative to now
  *   (section 4.5.3); "now" is msg.timestamp when the message has one.
  * - value: v + bv (number), vs (string), vb (boolean), vd (data, kept as its base64 string), s + bs.
- * - unit = u, else bu.
+ * - unit = u, else bu. A unit that is not a SenML symbol is converted when the units module knows it
+ *   ("degF" to "Cel"); otherwise the value is kept, without a unit and with quality SUSPECT.
+ * - fields this module does not know are ignored, except that one whose name ends in "_" must be
+ *   understood (section 4.4): a pack holding one is an error.
  */
 import { InputError } from "../shared/errors";
+import { isSenmlUnit, toSenml } from "../shared/units";
 import type { Measurement } from "../shared/canonical-reading";
+import { tidy } from "./decode";
 
 export interface SenmlGroup {
   /** Resolved base name without its separator, or undefined. */
@@ -24,12 +29,15 @@ type Rec = Record<string, unknown>;
 const SENML_KEYS = ["bn", "bt", "bu", "bv", "bs", "bver", "n", "u", "v", "vs", "vb", "vd", "s", "t", "ut"];
 const RELATIVE_LIMIT = 2 ** 28;
 
-/** True if `payload` looks like a SenML JSON pack: an array of objects with SenML fields only. */
+/**
+ * True if `payload` looks like a SenML JSON pack: an array of objects that each hold a SenML field (or a
+ * must-understand field, ending in "_"). Other fields are allowed: RFC 8428 says to ignore them.
+ */
 export function isSenmlPack(payload: unknown): payload is Rec[] {
   if (!Array.isArray(payload) || payload.length === 0) return false;
   return payload.every(
-    (r) => typeof r === "object" && r !== null && !Array.isArray(r) && Object.keys(r).length > 0 &&
-      Object.keys(r).every((k) => SENML_KEYS.includes(k) || k.endsWith("_")),
+    (r) => typeof r === "object" && r !== null && !Array.isArray(r) &&
+      Object.keys(r).some((k) => SENML_KEYS.includes(k) || k.endsWith("_")),
   );
 }
 
@@ -47,6 +55,15 @@ function str(r: Rec, key: string, i: number): string | undefined {
   return v;
 }
 
+/** A value with its unit as a SenML symbol: converted when the unit is known, else SUSPECT and without the unit. */
+function withUnit(value: Measurement["value"], unit: string | undefined): Measurement {
+  if (unit === undefined) return { value };
+  if (isSenmlUnit(unit)) return { value, unit };
+  const u = toSenml(unit);
+  if (!u) return { value, quality: "SUSPECT" };
+  return { value: typeof value === "number" ? tidy(u.convert(value)) : value, unit: u.unit };
+}
+
 /** Resolve a SenML pack into readings, one per (device, time). */
 export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
   let bn = "";
@@ -56,6 +73,9 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
   let bs = 0;
   const groups = new Map<string, SenmlGroup>();
   pack.forEach((r, i) => {
+    for (const k of Object.keys(r))
+      if (k.endsWith("_") && !SENML_KEYS.includes(k))
+        throw new InputError(`SenML record ${i}: field "${k}" must be understood (RFC 8428 section 4.4) and this node does not know it`, "bad senml");
     if (r.bver !== undefined && (typeof r.bver !== "number" || r.bver > 10))
       throw new InputError(`SenML record ${i}: base version ${JSON.stringify(r.bver)} is not supported`, "bad senml");
     bn = str(r, "bn", i) ?? bn;
@@ -82,7 +102,7 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
     else value = (num(r, "s", i) as number) + bs;
     const resolved = bt + (num(r, "t", i) ?? 0);
     const timeMs = resolved < RELATIVE_LIMIT ? nowMs + Math.round(resolved * 1000) : Math.round(resolved * 1000);
-    const device = bn === "" ? undefined : bn.replace(/[:/.-]$/, "");
+    const device = bn === "" ? undefined : bn.replace(/[:/]$/, "");
     const measurement = bn === "" ? n : n === "" ? (device as string) : n;
     if (measurement === "__proto__") throw new InputError(`SenML record ${i}: "__proto__" cannot be a measurement name`, "bad senml");
     const key = `${device ?? ""}\u0000${timeMs}`;
@@ -92,7 +112,7 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
       groups.set(key, g);
     }
     const unit = str(r, "u", i) ?? bu;
-    g.measurements[measurement] = unit === undefined ? { value } : { value, unit };
+    g.measurements[measurement] = withUnit(value, unit);
   });
   if (groups.size === 0) throw new InputError("SenML pack holds no record with a value", "bad senml");
   return [...groups.values()].sort((a, b) => a.timeMs - b.timeMs);

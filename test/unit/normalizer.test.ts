@@ -204,3 +204,69 @@ test("configuration errors name the field", () => {
   bad({ jsonMapping: '{"measurements":{"t":{"path":"t","unit":"fahrenheit"}}}' }, /\/measurements\/t\/unit "fahrenheit" is not a SenML unit/);
   bad({ registerMap: '{"mapId":"x"}' }, /register map: .*"mapVersion"/);
 });
+
+test("SenML: unknown fields are ignored, an unknown field ending in _ makes the pack an error", () => {
+  const pack = [{ bn: "dev1/", n: "temp", v: 21, foo: 1 }];
+  assert.equal(detectInput({ payload: pack }), "senml");
+  const { reading } = one({ deviceId: "" }, { payload: pack });
+  assert.equal(reading.deviceId, "dev1");
+  assert.deepEqual(reading.measurements, { temp: { value: 21 } });
+  assert.deepEqual(one({ inputKind: "senml" }, { payload: JSON.stringify(pack) }).reading.measurements, { temp: { value: 21 } });
+  const mustUnderstand = [{ bn: "dev1/", n: "temp", v: 21 }, { n: "hum", v: 40, rate_: 5 }];
+  assert.equal(detectInput({ payload: mustUnderstand }), "senml");
+  inputError(() => make().normalize({ payload: mustUnderstand }, NOW), /SenML record 1: .*"rate_"/);
+  inputError(() => make({ inputKind: "senml" }).normalize({ payload: mustUnderstand }, NOW), /"rate_"/);
+});
+
+test("SenML: a unit that is not a SenML unit is converted when the units module knows it, else kept out and SUSPECT", () => {
+  const pack = [
+    { bn: "dev1/", n: "t", u: "degF", v: 212 },
+    { n: "rh", u: "percent", v: 40 },
+    { n: "x", u: "furlong", v: 3 },
+    { n: "y", bu: "fortnight", v: 4 },
+    { n: "z", u: "Cel", v: 20 },
+  ];
+  const { reading } = one({}, { payload: pack });
+  assert.deepEqual(reading.measurements, {
+    t: { value: 100, unit: "Cel" },
+    rh: { value: 40, unit: "%" },
+    x: { value: 3, quality: "SUSPECT" },
+    y: { value: 4, quality: "SUSPECT" },
+    z: { value: 20, unit: "Cel" },
+  });
+  assert.equal(reading.quality, "SUSPECT");
+});
+
+test("SenML: only a trailing ':' or '/' is cut from the base name to give the device", () => {
+  const dev = (bn: string) => one({ deviceId: "" }, { payload: [{ bn, n: "v", v: 1 }] }).reading.deviceId;
+  assert.equal(dev("urn:dev:ow:10e2073a01080063:"), "urn:dev:ow:10e2073a01080063");
+  assert.equal(dev("fridge-12/"), "fridge-12");
+  assert.equal(dev("meter-7."), "meter-7.");
+  assert.equal(dev("meter-7-"), "meter-7-");
+});
+
+test("msg.registerMap is compiled by content: a changed map object is not served from a stale compile", () => {
+  const normalizer = make();
+  const msg = fixture("modbus/flex-getter-holding.json");
+  const registerMap = { mapId: "override", mapVersion: "1.0.0", addressBase: 1, points: [{ id: "raw", address: 40005, type: "uint16" }] };
+  assert.deepEqual(normalizer.normalize({ ...msg, registerMap }, NOW)[0].reading.measurements, { raw: { value: 17256 } });
+  registerMap.points[0].id = "renamed";
+  registerMap.mapVersion = "1.0.1";
+  const r = normalizer.normalize({ ...msg, registerMap }, NOW)[0].reading;
+  assert.deepEqual(r.measurements, { renamed: { value: 17256 } });
+  assert.equal(r.source?.mapVersion, "1.0.1");
+  // an equal copy gives the same result, and many different maps keep working
+  assert.deepEqual(normalizer.normalize({ ...msg, registerMap: structuredClone(registerMap) }, NOW)[0].reading.measurements, r.measurements);
+  for (let k = 0; k < 20; k++) {
+    const m = { ...registerMap, points: [{ id: `p${k}`, address: 40005, type: "uint16" }] };
+    assert.deepEqual(normalizer.normalize({ ...msg, registerMap: m }, NOW)[0].reading.measurements, { [`p${k}`]: { value: 17256 } });
+  }
+});
+
+test("plain JSON: an empty key is not a measurement name", () => {
+  const { reading } = one({}, { payload: { "": 5, kwh: 1.5 } });
+  assert.deepEqual(reading.measurements, { kwh: { value: 1.5 } });
+  inputError(() => make().normalize({ payload: { "": 5 } }, NOW), /no numeric or boolean field/);
+  inputError(() => make().normalize({ payload: { measurements: { "": { value: 5 } } } }, NOW), /msg\.payload\.measurements has an empty measurement name/);
+  configError(() => parseMeterNormalizeConfig({ jsonMapping: '{"measurements":{"":{"path":"x"}}}' }), /JSON mapping: \/measurements\/ .*empty/);
+});

@@ -142,3 +142,39 @@ test("bits, booleans, strings, bitfields and 64-bit integers", () => {
   });
   assert.deepEqual(decodeWindow(plan, "coil", 0, [false, false, false, true]).measurements, { door: { value: true } });
 });
+
+test("invalid sentinels: float32 compares as float32, integers match the signed value or the raw register", () => {
+  const plan = compileRegisterMap(map([
+    { id: "f", address: 0, type: "float32", invalid: [3.4028235e38], unit: "V" },
+    { id: "g", address: 2, type: "float32", invalid: -999.9 },
+    { id: "a", address: 4, type: "int16", invalid: [32768] },
+    { id: "b", address: 5, type: "int16", invalid: [65535], scale: 0.1 },
+    { id: "c", address: 6, type: "int16", invalid: [-32768] },
+    { id: "d", address: 7, type: "int32", invalid: [0x80000000] },
+    { id: "e", address: 9, type: "uint16", invalid: [0xffff], mask: 0x00ff },
+  ]));
+  const g = new DataView(new ArrayBuffer(4));
+  g.setFloat32(0, -999.9);
+  const bad = decodeWindow(plan, "holding", 0, [0x7f7f, 0xffff, g.getUint16(0), g.getUint16(2), 0x8000, 0xffff, 0x8000, 0x8000, 0x0000, 0xffff]);
+  assert.deepEqual(bad.measurements, {
+    f: { value: null, unit: "V", quality: "BAD" }, g: { value: null, quality: "BAD" }, a: { value: null, quality: "BAD" },
+    b: { value: null, quality: "BAD" }, c: { value: null, quality: "BAD" }, d: { value: null, quality: "BAD" },
+    e: { value: null, quality: "BAD" },
+  });
+  // the same points with ordinary values
+  const good = decodeWindow(plan, "holding", 0, [0x4366, 0x199a, 0x4366, 0x199a, 0x7fff, 0xfffe, 0x8001, 0x7fff, 0xffff, 0x12ff]);
+  assert.deepEqual(good.measurements, {
+    f: { value: 230.1, unit: "V" }, g: { value: 230.1 }, a: { value: 32767 }, b: { value: -0.2 }, c: { value: -32767 },
+    d: { value: 2147483647 }, e: { value: 255 },
+  });
+});
+
+test("scaleFactorRef must name a sunssf point in the same table", () => {
+  const points = [
+    { id: "W_SF", table: "input", address: 0, type: "sunssf" },
+    { id: "W", table: "holding", address: 1, type: "int16", scaleFactorRef: "W_SF" },
+  ];
+  configError(() => compileRegisterMap(map(points)), /\/points\/1\/scaleFactorRef "W_SF" is in the input table/);
+  assert.throws(() => compileRegisterMap(map(points)), (err: unknown) => (err as { field?: string }).field === "/points/1/scaleFactorRef");
+  compileRegisterMap(map([{ ...points[0], table: "holding" }, points[1]]));
+});
