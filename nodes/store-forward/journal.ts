@@ -198,14 +198,18 @@ function fsyncDir(dir: string): void {
   }
 }
 
+/** Write all of `data` at `position`: a write may take less than it was given. */
+function writeAll(fd: number, data: Buffer, position: number): void {
+  let off = 0;
+  while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, position + off);
+}
+
 /** Write a small file atomically: write a temporary file, fsync it, rename it over the old one. */
 export function writeFileAtomic(file: string, data: string | Buffer, sync = true): void {
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, "w");
   try {
-    const buf = typeof data === "string" ? Buffer.from(data) : data;
-    let off = 0;
-    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off);
+    writeAll(fd, typeof data === "string" ? Buffer.from(data) : data, 0);
     if (sync) fs.fsyncSync(fd);
   } finally {
     fs.closeSync(fd);
@@ -219,8 +223,7 @@ function writeInPlace(file: string, text: string, sync: boolean): void {
   const buf = Buffer.from(text);
   const fd = fs.openSync(file, "r+");
   try {
-    let off = 0;
-    while (off < buf.length) off += fs.writeSync(fd, buf, off, buf.length - off, off);
+    writeAll(fd, buf, 0);
     fs.ftruncateSync(fd, buf.length);
     if (sync) fs.fsyncSync(fd);
   } finally {
@@ -787,7 +790,7 @@ export class Journal {
           }
           const data = bufs.length === 1 ? bufs[0] : Buffer.concat(bufs, size);
           // The read cache stays valid: an append never changes bytes already written.
-          this.writeAll(log.fd as number, data, seg.size);
+          writeAll(log.fd as number, data, seg.size);
           this.noSpace = false;
           seg.size += size;
           this.bytesWritten += size;
@@ -804,11 +807,6 @@ export class Journal {
       }
     }
     return wrote;
-  }
-
-  private writeAll(fd: number, data: Buffer, position: number): void {
-    let off = 0;
-    while (off < data.length) off += fs.writeSync(fd, data, off, data.length - off, position + off);
   }
 
   /** A write failed (disk full, I/O error): cut the partial write off, undo the counters, tell the callers. */
