@@ -1,49 +1,75 @@
 /**
- * Node status, the Node-RED way: green dot healthy, yellow ring degraded, red ring error, {} to clear;
- * the callers keep their texts under 20 characters. Repeated updates of the same kind are throttled to one a
- * second so that a busy node does not flood the editor; the last update of a burst is drawn when the second
- * ends, so the badge never stays on a stale text. A change of state always shows at once. Text may be given
- * as a function, so that a message that is not shown is never translated.
+ * Node status, the Node-RED way: green dot healthy, yellow ring degraded, red ring error, {} to clear.
+ *
+ * Every draw is a message to every open editor, so updates are throttled on time, whatever their kind: at
+ * most one draw per `minIntervalMs` (a second). The last update of a burst is drawn when the window ends, so
+ * the badge never stays on a stale text. Only a move to `error` (and clear()) is drawn at once.
+ *
+ * Text may be given as a function, so that a message that is never shown is never translated. Callers keep
+ * their texts under 20 characters.
  *
  * Call close() from the node's 'close' handler: it cancels a pending update and ignores any later one.
  */
 import type { Node } from "node-red";
 
-type Kind = "ok" | "warn" | "error" | "clear";
-type Text = string | (() => string);
+export type StatusKind = "ok" | "warn" | "error" | "clear";
+export type StatusText = string | (() => string);
+
+/** The clock and timers the reporter uses; tests pass a fake one. */
+export interface StatusClock {
+  now(): number;
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(t: unknown): void;
+}
+
+export const realClock: StatusClock = {
+  now: Date.now,
+  setTimeout: (fn, ms) => {
+    const t = setTimeout(fn, ms);
+    t.unref?.();
+    return t;
+  },
+  clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout),
+};
 
 export class StatusReporter {
-  private kind: Kind | undefined;
-  private text: Text = "";
-  private at = 0;
-  /** The latest update held back by the throttle, drawn by `timer` when the throttle window ends. */
-  private pending: Text | undefined;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private kind: StatusKind | undefined;
+  private text: StatusText = "";
+  /** When the last draw happened. */
+  private at = -Infinity;
+  /** The latest update held back by the throttle, drawn when the window ends. */
+  private pending: { kind: StatusKind; text: StatusText } | undefined;
+  private timer: unknown;
   private closed = false;
+  /** How many times the badge was drawn (for tests and benchmarks). */
+  draws = 0;
 
   constructor(
     private readonly node: Pick<Node, "status">,
     private readonly minIntervalMs = 1000,
-    private readonly now: () => number = Date.now,
+    private readonly clock: StatusClock = realClock,
   ) {}
 
-  ok(text: Text): void {
+  ok(text: StatusText): void {
     this.set("ok", text);
   }
 
-  warn(text: Text): void {
+  warn(text: StatusText): void {
     this.set("warn", text);
   }
 
-  error(text: Text): void {
+  error(text: StatusText): void {
     this.set("error", text);
   }
 
+  /** Clear the badge at once. */
   clear(): void {
     if (this.closed) return;
     this.cancel();
     this.kind = "clear";
     this.text = "";
+    this.at = this.clock.now();
+    this.draws++;
     this.node.status({});
   }
 
@@ -54,40 +80,39 @@ export class StatusReporter {
   }
 
   private cancel(): void {
-    if (this.timer !== undefined) clearTimeout(this.timer);
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     this.pending = undefined;
   }
 
-  private set(kind: Kind, text: Text): void {
+  private set(kind: StatusKind, text: StatusText): void {
     if (this.closed) return;
-    const t = this.now();
-    if (kind === this.kind) {
-      // Already showing this text: nothing to draw, and an update held back is older than this one.
-      if (typeof text === "string" && text === this.text) return this.cancel();
-      const wait = this.at + this.minIntervalMs - t;
-      if (wait > 0) {
-        this.pending = text;
-        if (this.timer === undefined) {
-          this.timer = setTimeout(() => {
-            this.timer = undefined;
-            const p = this.pending;
-            this.pending = undefined;
-            if (p !== undefined && !this.closed) this.draw(kind, p, this.now());
-          }, wait);
-          this.timer.unref?.();
-        }
-        return;
-      }
+    // Already showing this: nothing to draw, and an update held back is older than this one.
+    if (kind === this.kind && typeof text === "string" && text === this.text) return this.cancel();
+    const t = this.clock.now();
+    const wait = this.at + this.minIntervalMs - t;
+    // A move to error is news the integrator must see now; anything else waits for the window.
+    if (wait <= 0 || (kind === "error" && this.kind !== "error")) {
+      this.cancel();
+      this.draw(kind, text, t);
+      return;
     }
-    this.cancel();
-    this.draw(kind, text, t);
+    this.pending = { kind, text };
+    if (this.timer === undefined) {
+      this.timer = this.clock.setTimeout(() => {
+        this.timer = undefined;
+        const p = this.pending;
+        this.pending = undefined;
+        if (p !== undefined && !this.closed) this.draw(p.kind, p.text, this.clock.now());
+      }, wait);
+    }
   }
 
-  private draw(kind: Kind, text: Text, t: number): void {
+  private draw(kind: StatusKind, text: StatusText, t: number): void {
     this.kind = kind;
     this.text = text;
     this.at = t;
+    this.draws++;
     const shown = typeof text === "function" ? text() : text;
     if (kind === "ok") this.node.status({ fill: "green", shape: "dot", text: shown });
     else if (kind === "warn") this.node.status({ fill: "yellow", shape: "ring", text: shown });

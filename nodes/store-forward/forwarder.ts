@@ -133,7 +133,7 @@ export class Forwarder {
     try {
       data = Buffer.from(JSON.stringify(copy));
     } catch (err) {
-      throw new Error(`message cannot be stored as JSON: ${(err as Error).message}`);
+      throw new Error(`message cannot be stored as JSON: ${(err as Error).message}`, { cause: err });
     }
     this.counters.in++;
     const result = await this.journal.append(priority, derived ? "" : key, data);

@@ -932,7 +932,10 @@ export class Journal {
         }
         if (err) failure = err;
         if (--left === 0) {
-          for (const w of waiters) (failure ? w.reject(failure) : w.resolve());
+          for (const w of waiters) {
+            if (failure) w.reject(failure);
+            else w.resolve();
+          }
           cb?.();
         }
       });

@@ -25,7 +25,7 @@ function shortAge(ms: number): string {
 export = (RED: NodeAPI) => {
   function StoreForwardNode(this: Node, def: StoreForwardNodeDef) {
     RED.nodes.createNode(this, def);
-    const node = this;
+    const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- replaced by the node runtime
     const status = new StatusReporter(this);
     let cfg: StoreForwardConfig;
     let fwd: Forwarder | undefined;

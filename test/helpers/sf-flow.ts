@@ -11,35 +11,16 @@ import { EventEmitter } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import helper from "node-red-node-test-helper";
 import storeForward = require("../../nodes/store-forward/store-forward");
+import { core, helper, hooks, init, redeploy, sleep, waitFor } from "./node-red";
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const mqttNodes = require("@node-red/nodes/core/network/10-mqtt.js");
-const { hooks } = require("@node-red/util");
-/* eslint-enable @typescript-eslint/no-require-imports */
-
-// Catch, Complete and Status are registered by the test helper itself, once per node of that type in the flow:
-// two Catch nodes would register "catch" twice and fail. Register each of them once per load instead.
-export const NODES = [storeForward, mqttNodes];
+export const NODES = [storeForward, core.mqtt];
 export const TOPIC = "m2m/readings";
 
-// mqtt.js reconnects every RED.settings.mqttReconnectTime ms (the core mqtt-broker node reads nothing else).
-helper.init(require.resolve("node-red"), { mqttReconnectTime: 100 });
-const core = (helper as { _nodeModules: Record<string, (red: unknown) => unknown> })._nodeModules;
-for (const type of Object.keys(core)) {
-  const register = core[type];
-  core[type] = (red) => {
-    try {
-      return register(red);
-    } catch (err) {
-      if (!/already registered/.test((err as Error).message)) throw err;
-      return undefined;
-    }
-  };
-}
+/** Initialise the helper for these tests: mqtt.js reconnects every RED.settings.mqttReconnectTime ms. */
+export const initSf = () => init({ mqttReconnectTime: 100 });
 
-export type Msg = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type Msg = Record<string, any>;  
 
 export interface FlowOptions {
   port: number;
@@ -191,17 +172,6 @@ export function feed(device: string, from: number, n: number, extra: Msg = {}): 
   return keys;
 }
 
-/** Poll until `cond` holds; fail with `what` (and the last state) after `limitMs`. Never asserts a duration. */
-export async function waitFor(cond: () => boolean | Promise<boolean>, what: string, limitMs = 20_000, describeState?: () => unknown): Promise<void> {
-  const end = Date.now() + limitMs;
-  for (;;) {
-    if (await cond()) return;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${describeState ? `: ${JSON.stringify(describeState())}` : ""}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Steady traffic: two readings of `device` every `everyMs` until stop() (which resolves when the feeding
@@ -225,16 +195,6 @@ export function feedSteadily(device: string, everyMs: number): { keys: string[];
   };
 }
 
-/**
- * Redeploy (type "full", "flows" or "nodes") and wait until the flows have started again. The helper's own
- * setFlows gives up after 300 ms, which a node closing its files under load can exceed.
- */
-export async function redeploy(flow: Msg[], type: "full" | "flows" | "nodes"): Promise<void> {
-  const h = helper as unknown as { _events: EventEmitter; _redNodes: { setFlows(f: Msg[], c: Msg, t: string): Promise<unknown> } };
-  const started = new Promise<void>((r) => h._events.once("flows:started", () => r()));
-  await h._redNodes.setFlows(flow, {}, type);
-  await started;
-}
 
 const tmpDirs: string[] = [];
 export function tmpDir(prefix = "sf-flow-"): string {
@@ -250,4 +210,4 @@ let rxSeq = 0;
 /** A fresh client id for the receiver, so no test inherits another's persistent session. */
 export const rxClient = () => `rx-${process.pid}-${++rxSeq}`;
 
-export { helper };
+export { helper, redeploy, sleep, waitFor };

@@ -2,14 +2,16 @@
 // mqtt out (QoS 1) → broker → core mqtt in → a counting receiver, with the ack loop (Complete), the link
 // state (Status) and nacks (Catch) wired back. Times are compressed: ack timeout 1 s, retry 0.5 s, MQTT
 // reconnect every 100 ms. No test asserts a duration; waits only bound how long a test may take.
-import { after, afterEach, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { TestBroker } from "../helpers/broker";
+import { TestBroker } from "../../helpers/broker";
 import {
   NODES, Observer, bothConnected, feed, feedSteadily, helper, keyOf, reading, removeTmpDirs, rxClient, sfFlow, sleep, tmpDir, waitFor, type FlowOptions, type Msg,
-} from "../helpers/sf-flow";
+  initSf,
+} from "../../helpers/sf-flow";
 
 describe("store-forward through a real MQTT broker", () => {
+  before(initSf);
   let broker: TestBroker;
   before(async () => {
     broker = await TestBroker.start();
@@ -227,7 +229,7 @@ describe("store-forward through a real MQTT broker", () => {
     await waitFor(async () => (await stats()).waitingRetry === 1, "the nacked record waiting for its retry");
     const before = obs.sent.filter((m) => m._sf.key === nacked).length;
     cmd("flush");
-    s = await stats(); // answered after flush has been handled
+    await stats(); // answered after flush has been handled
     const attempts = obs.sent.filter((m) => m._sf.key === nacked).map((m) => m._sf.attempt);
     assert.equal(attempts.length, before + 1, "flush sent the waiting record at once");
     assert.equal(attempts[attempts.length - 1], 2);

@@ -1,19 +1,19 @@
-import { test } from "node:test";
+import { it } from "mocha";
 import assert from "node:assert/strict";
 import {
   float32ToDecimal, readF32, readF64, readI16, readI32, readI64, readString, readU16, readU32, readU64, tidy,
-} from "../../nodes/meter-normalize/decode";
+} from "../../../nodes/meter-normalize/decode";
 
 // 0x12345678 on the wire in each byte order.
 const WIRE = { ABCD: [0x1234, 0x5678], CDAB: [0x5678, 0x1234], BADC: [0x3412, 0x7856], DCBA: [0x7856, 0x3412] } as const;
 
-test("32-bit values read the same from all four byte orders", () => {
+it("32-bit values read the same from all four byte orders", () => {
   for (const [endian, regs] of Object.entries(WIRE)) {
     assert.equal(readU32(regs, 0, endian as keyof typeof WIRE), 0x12345678, endian);
   }
 });
 
-test("signed 16 and 32 bit values", () => {
+it("signed 16 and 32 bit values", () => {
   assert.equal(readI16([0xff38], 0, "ABCD"), -200);
   assert.equal(readU16([0xff38], 0, "ABCD"), 65336);
   assert.equal(readI16([0x38ff], 0, "BADC"), -200);
@@ -21,7 +21,7 @@ test("signed 16 and 32 bit values", () => {
   assert.equal(readI32([0xfffe, 0xffff], 0, "CDAB"), -2);
 });
 
-test("float32 230.1 in ABCD and CDAB, and its shortest decimal", () => {
+it("float32 230.1 in ABCD and CDAB, and its shortest decimal", () => {
   const b = Buffer.alloc(4);
   b.writeFloatBE(230.1);
   const hi = b.readUInt16BE(0);
@@ -33,7 +33,7 @@ test("float32 230.1 in ABCD and CDAB, and its shortest decimal", () => {
   assert.ok(Number.isNaN(float32ToDecimal(NaN)));
 });
 
-test("64-bit integers and doubles in all byte orders", () => {
+it("64-bit integers and doubles in all byte orders", () => {
   const b = Buffer.alloc(8);
   b.writeBigUInt64BE(0x0102030405060708n);
   const w = [0, 2, 4, 6].map((k) => b.readUInt16BE(k));
@@ -47,14 +47,14 @@ test("64-bit integers and doubles in all byte orders", () => {
   assert.equal(readF64([0, 2, 4, 6].map((k) => b.readUInt16BE(k)), 0, "ABCD"), -1234.5678);
 });
 
-test("strings: two characters per register, NUL and space padding cut, byte swap honoured", () => {
+it("strings: two characters per register, NUL and space padding cut, byte swap honoured", () => {
   const regs = [0x454d, 0x3234, 0x2d41, 0x0000]; // "EM24-A\0\0"
   assert.equal(readString(regs, 0, 4, "ABCD"), "EM24-A");
   assert.equal(readString(regs.map((x) => ((x & 0xff) << 8) | (x >> 8)), 0, 4, "BADC"), "EM24-A");
   assert.equal(readString([0x4142, 0x2020], 0, 2, "ABCD"), "AB");
 });
 
-test("tidy removes binary noise from scaled values but keeps integers", () => {
+it("tidy removes binary noise from scaled values but keeps integers", () => {
   assert.equal(tidy(400 * 0.1), 40);
   assert.equal(tidy(0.1 + 0.2), 0.3);
   assert.equal(tidy(123456789012), 123456789012);

@@ -1,12 +1,12 @@
 // node-red-contrib-modbus, live: a Flex-Getter reads a real Modbus TCP server on 127.0.0.1 and
 // meter-normalize turns its output into a reading, in one flow.
-import { after, before, describe, it } from "node:test";
+import { after, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import path from "node:path";
-import helper from "node-red-node-test-helper";
-import meterNormalize = require("../../nodes/meter-normalize/meter-normalize");
-import { assertCanonical } from "../helpers/fixtures";
-import { freePort } from "../helpers/ports";
+import { helper, init } from "../../helpers/node-red";
+import meterNormalize = require("../../../nodes/meter-normalize/meter-normalize");
+import { assertCanonical } from "../../helpers/fixtures";
+import { freePort } from "../../helpers/ports";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const ModbusRTU = require("@openp4nr/modbus-serial");
@@ -14,7 +14,6 @@ const modbusDir = path.join(path.dirname(require.resolve("node-red-contrib-modbu
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const modbusNodes = ["modbus-client", "modbus-flex-getter"].map((n) => require(path.join(modbusDir, `${n}.js`)));
 
-helper.init(require.resolve("node-red"));
 
 const HOLDING = [0x4366, 0x199a, 0x0102, 0xfff6]; // float32 230.1 V, uint16 258 (25.8 Cel), int16 -10
 const MAP = {
@@ -28,6 +27,7 @@ const MAP = {
 
 
 describe("node-red-contrib-modbus Flex-Getter into meter-normalize", () => {
+  before(() => init());
   let server: { close(cb: () => void): void; on(e: string, f: () => void): void };
   let port = 0;
   before(async () => {

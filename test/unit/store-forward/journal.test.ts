@@ -1,10 +1,10 @@
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Journal, JournalFullError, type JournalOptions, type Priority } from "../../nodes/store-forward/journal";
-import { crc32, crc32Fallback } from "../../nodes/store-forward/crc32";
+import { Journal, JournalFullError, type JournalOptions, type Priority } from "../../../nodes/store-forward/journal";
+import { crc32, crc32Fallback } from "../../../nodes/store-forward/crc32";
 
 const dirs: string[] = [];
 function tmp(): string {

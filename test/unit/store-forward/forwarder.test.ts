@@ -1,12 +1,12 @@
 // The forwarder's timing logic on a fake clock: the token bucket that paces replay, the window, ack
 // timeouts, the jittered exponential backoff, nacks and flush. Deterministic: time only moves when the
 // test advances the fake clock (the journal underneath is real, on a temporary directory).
-import { afterEach, describe, it } from "node:test";
+import { afterEach, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Forwarder, type ForwarderOptions, type Msg } from "../../nodes/store-forward/forwarder";
+import { Forwarder, type ForwarderOptions, type Msg } from "../../../nodes/store-forward/forwarder";
 
 class FakeClock {
   t = 1_700_000_000_000;

@@ -1,12 +1,12 @@
-import { test } from "node:test";
+import { it } from "mocha";
 import assert from "node:assert/strict";
-import { isoUtc, parseTimestamp, type TimeOptions } from "../../nodes/shared/time";
-import { InputError } from "../../nodes/shared/errors";
+import { isoUtc, parseTimestamp, type TimeOptions } from "../../../nodes/shared/time";
+import { InputError } from "../../../nodes/shared/errors";
 
 const berlin: TimeOptions = { zone: "Europe/Berlin", ambiguous: "earlier", skipped: "shift" };
 const iso = (v: unknown, o: TimeOptions = berlin) => isoUtc(parseTimestamp(v, o));
 
-test("epoch milliseconds and seconds, numbers and numeric strings", () => {
+it("epoch milliseconds and seconds, numbers and numeric strings", () => {
   assert.equal(iso(1770560100000), "2026-02-08T14:15:00.000Z");
   assert.equal(iso(1770560100), "2026-02-08T14:15:00.000Z");
   assert.equal(iso("1770560100000"), "2026-02-08T14:15:00.000Z");
@@ -14,27 +14,27 @@ test("epoch milliseconds and seconds, numbers and numeric strings", () => {
   assert.equal(iso(new Date("2026-02-08T14:15:00Z")), "2026-02-08T14:15:00.000Z");
 });
 
-test("ISO 8601 with Z or an offset is converted to UTC", () => {
+it("ISO 8601 with Z or an offset is converted to UTC", () => {
   assert.equal(iso("2026-02-08T14:15:00Z"), "2026-02-08T14:15:00.000Z");
   assert.equal(iso("2026-02-08T15:15:00+01:00"), "2026-02-08T14:15:00.000Z");
   assert.equal(iso("2026-02-08T09:15:00.5-0500"), "2026-02-08T14:15:00.500Z");
 });
 
-test("local times are read in the configured IANA zone", () => {
+it("local times are read in the configured IANA zone", () => {
   assert.equal(iso("2026-02-08T15:15:00"), "2026-02-08T14:15:00.000Z"); // CET, +01:00
   assert.equal(iso("2026-07-08 16:15:00"), "2026-07-08T14:15:00.000Z"); // CEST, +02:00
   assert.equal(iso("2026-02-08T14:15:00", { ...berlin, zone: "UTC" }), "2026-02-08T14:15:00.000Z");
   assert.equal(iso("2026-02-08"), "2026-02-07T23:00:00.000Z", "a date alone is local midnight");
 });
 
-test("the repeated hour when clocks go back follows the ambiguous policy", () => {
+it("the repeated hour when clocks go back follows the ambiguous policy", () => {
   // Europe/Berlin 2026-10-25: 03:00 CEST becomes 02:00 CET, so 02:30 happens twice.
   assert.equal(iso("2026-10-25T02:30:00"), "2026-10-25T00:30:00.000Z");
   assert.equal(iso("2026-10-25T02:30:00", { ...berlin, ambiguous: "later" }), "2026-10-25T01:30:00.000Z");
   assert.throws(() => iso("2026-10-25T02:30:00", { ...berlin, ambiguous: "reject" }), (e: unknown) => e instanceof InputError && /ambiguous/.test(e.message));
 });
 
-test("the skipped hour when clocks go forward follows the skipped policy", () => {
+it("the skipped hour when clocks go forward follows the skipped policy", () => {
   // Europe/Berlin 2026-03-29: 02:00 CET becomes 03:00 CEST, so 02:30 does not exist.
   assert.equal(iso("2026-03-29T02:30:00"), "2026-03-29T01:30:00.000Z", "shifted forward: 03:30 CEST");
   assert.throws(() => iso("2026-03-29T02:30:00", { ...berlin, skipped: "reject" }), (e: unknown) => e instanceof InputError && /does not exist/.test(e.message));
@@ -42,7 +42,7 @@ test("the skipped hour when clocks go forward follows the skipped policy", () =>
   assert.equal(iso("2026-03-08T02:30:00", { ...berlin, zone: "America/New_York" }), "2026-03-08T07:30:00.000Z");
 });
 
-test("bad timestamps are InputErrors that name what was wrong", () => {
+it("bad timestamps are InputErrors that name what was wrong", () => {
   for (const bad of ["yesterday", -5, {}, "", NaN, 1e20]) {
     assert.throws(() => parseTimestamp(bad, berlin, "msg.timestamp"), (e: unknown) => e instanceof InputError && /msg\.timestamp/.test(e.message), String(bad));
   }

@@ -1,17 +1,19 @@
 // store-forward recovery with a real MQTT broker (aedes, in-process on 127.0.0.1): Node-RED stopped and
 // started again, redeploys, a process killed with SIGKILL while writing, torn and corrupt segments, and a
 // full disk. No test asserts a duration; waits only bound how long a test may take.
-import { after, afterEach, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Journal, type Durability, type JournalOptions } from "../../nodes/store-forward/journal";
-import { TestBroker, type Link } from "../helpers/broker";
-import { NODES, Observer, bothConnected, feed, helper, keyOf, redeploy, removeTmpDirs, rxClient, sfFlow, tmpDir, waitFor, type FlowOptions, type Msg } from "../helpers/sf-flow";
+import { Journal, type Durability, type JournalOptions } from "../../../nodes/store-forward/journal";
+import { TestBroker, type Link } from "../../helpers/broker";
+import { NODES, Observer, initSf, bothConnected, feed, helper, keyOf, redeploy, removeTmpDirs, rxClient, sfFlow, tmpDir, waitFor, type FlowOptions, type Msg
+} from "../../helpers/sf-flow";
 
 describe("store-forward recovery", () => {
+  before(initSf);
   let broker: TestBroker;
   let link: Link;
   let obs: Observer | undefined;
@@ -86,7 +88,7 @@ describe("store-forward recovery", () => {
   });
 
   it("crash: SIGKILL while writing, again and again; every record whose append had resolved is recovered", async () => {
-    const child = path.join(__dirname, "../helpers/sf-crash-child.ts");
+    const child = path.join(__dirname, "../../helpers/sf-crash-child.ts");
     const opts = (dir: string, durability: Durability): JournalOptions => ({
       dir, durability, syncIntervalMs: 5, segmentBytes: 8192, maxBytes: 1e12, maxRecords: 1e9, maxAgeMs: 1e12, overflow: "drop-oldest",
     });
@@ -224,8 +226,11 @@ describe("store-forward recovery", () => {
       if (mnt) for (const f of fs.readdirSync(mnt)) fs.rmSync(path.join(mnt, f), { recursive: true, force: true });
     });
 
-    it("drop-oldest: the node keeps running, drops the oldest and counts every drop, and recovers once delivered", async (t) => {
-      if (!mnt) return t.skip(`cannot mount a tmpfs here (needs root): ${mountError}`);
+    it("drop-oldest: the node keeps running, drops the oldest and counts every drop, and recovers once delivered", async function () {
+      if (!mnt) {
+        console.log(`cannot mount a tmpfs here (needs root): ${mountError}`);
+        return this.skip();
+      }
       link = await broker.link();
       const rx = rxClient();
       const flowOpts = { dir: path.join(mnt, "sf"), rxClient: rx, sf: { maxBytes: "1048576", overflow: "drop-oldest" } };
@@ -253,8 +258,11 @@ describe("store-forward recovery", () => {
       await waitFor(() => o.missing(more).length === 0, "readings after the disk was full", 20_000, () => ({ missing: o.missing(more).length }));
     });
 
-    it("drop-oldest when another process fills the disk to the last block: old segments make room, new readings are kept", async (t) => {
-      if (!mnt) return t.skip(`cannot mount a tmpfs here (needs root): ${mountError}`);
+    it("drop-oldest when another process fills the disk to the last block: old segments make room, new readings are kept", async function () {
+      if (!mnt) {
+        console.log(`cannot mount a tmpfs here (needs root): ${mountError}`);
+        return this.skip();
+      }
       link = await broker.link();
       const rx = rxClient();
       const flowOpts = { dir: path.join(mnt, "sf"), rxClient: rx, sf: { maxBytes: "1048576", overflow: "drop-oldest" } };
@@ -289,8 +297,11 @@ describe("store-forward recovery", () => {
       assert.equal(o.errors.length, 0);
     });
 
-    it("reject: done(err) for a Catch node, nothing stored is dropped, and once delivered the store accepts again", async (t) => {
-      if (!mnt) return t.skip(`cannot mount a tmpfs here (needs root): ${mountError}`);
+    it("reject: done(err) for a Catch node, nothing stored is dropped, and once delivered the store accepts again", async function () {
+      if (!mnt) {
+        console.log(`cannot mount a tmpfs here (needs root): ${mountError}`);
+        return this.skip();
+      }
       link = await broker.link();
       const rx = rxClient();
       // 64 MiB max bytes: one 4 MiB segment is larger than the whole disk.

@@ -1,12 +1,12 @@
-import { test } from "node:test";
+import { it } from "mocha";
 import assert from "node:assert/strict";
-import { compileRegisterMap, decodeWindow, resolveAddress, type RegisterMap } from "../../nodes/meter-normalize/register-map";
-import { configError } from "../helpers/errors";
+import { compileRegisterMap, decodeWindow, resolveAddress, type RegisterMap } from "../../../nodes/meter-normalize/register-map";
+import { configError } from "../../helpers/errors";
 
 const map = (points: unknown[], extra: Record<string, unknown> = {}) =>
   ({ mapId: "t", mapVersion: "1.0.0", addressBase: 0, defaults: { table: "holding" }, points, ...extra }) as unknown as RegisterMap;
 
-test("schema errors name the bad field", () => {
+it("schema errors name the bad field", () => {
   configError(() => compileRegisterMap(map([{ id: "a", address: 0, type: "float16" }])), /\/points\/0\/type must be one of/);
   configError(() => compileRegisterMap(map([{ id: "a", address: 0, type: "int16", scale: "x" }])), /\/points\/0\/scale must be number/);
   configError(() => compileRegisterMap({ ...map([{ id: "a", address: 0, type: "int16" }]), mapVersion: "v1" }), /\/mapVersion must be a semantic version/);
@@ -15,7 +15,7 @@ test("schema errors name the bad field", () => {
   configError(() => compileRegisterMap("{ not json"), /not valid JSON/);
 });
 
-test("semantic errors name the bad field", () => {
+it("semantic errors name the bad field", () => {
   configError(() => compileRegisterMap(map([{ id: "a", address: 0, type: "int16" }, { id: "a", address: 1, type: "int16" }])), /\/points\/1\/id "a" is already/);
   configError(() => compileRegisterMap(map([{ id: "s", address: 0, type: "string" }])), /\/points\/0\/length is required/);
   configError(() => compileRegisterMap(map([{ id: "f", address: 0, type: "float32", mask: 255 }])), /\/points\/0\/mask cannot be applied/);
@@ -30,7 +30,7 @@ test("semantic errors name the bad field", () => {
   configError(() => compileRegisterMap(map([{ id: "x", measurement: "__proto__", address: 0, type: "int16" }])), /\/points\/0\/measurement "__proto__" cannot be a measurement name/);
 });
 
-test("addressBase 1 reads manual-style numbers with or without the Modicon prefix", () => {
+it("addressBase 1 reads manual-style numbers with or without the Modicon prefix", () => {
   assert.deepEqual(resolveAddress(30001, 1, undefined, undefined), { address: 0, table: "input" });
   assert.deepEqual(resolveAddress(300001, 1, undefined, undefined), { address: 0, table: "input" });
   assert.deepEqual(resolveAddress(40001, 1, undefined, undefined), { address: 0, table: "holding" });
@@ -45,7 +45,7 @@ test("addressBase 1 reads manual-style numbers with or without the Modicon prefi
   configError(() => compileRegisterMap(map([{ id: "x", address: 0, type: "int16" }], { addressBase: 1 })), /\/points\/0\/address 0 is not a valid address/);
 });
 
-test("the seeds' worked example: 40001 = 400 at scale 0.1 is 40.0, 40002 = 10 at scale 1", () => {
+it("the seeds' worked example: 40001 = 400 at scale 0.1 is 40.0, 40002 = 10 at scale 1", () => {
   const plan = compileRegisterMap({
     mapId: "seed", mapVersion: "1.0.0", addressBase: 1,
     points: [
@@ -57,7 +57,7 @@ test("the seeds' worked example: 40001 = 400 at scale 0.1 is 40.0, 40002 = 10 at
   assert.deepEqual(measurements, { temperature: { value: 40, unit: "Cel" }, humidity: { value: 10, unit: "%RH" } });
 });
 
-test("order of operations: mask, shift, scale x 10^SF, offset, unit conversion", () => {
+it("order of operations: mask, shift, scale x 10^SF, offset, unit conversion", () => {
   const plan = compileRegisterMap(map([
     { id: "sf", address: 0, type: "sunssf" },
     // raw 0xABCD -> mask 0x0FF0 = 0x0BC0 -> >> 4 = 0xBC = 188 -> x 0.5 = 94 -> x 10^-1 = 9.4 -> + 1 = 10.4 kW -> 10400 W
@@ -67,7 +67,7 @@ test("order of operations: mask, shift, scale x 10^SF, offset, unit conversion",
   assert.deepEqual(measurements.p, { value: 10400, unit: "W" });
 });
 
-test("SunSpec scale factors, not-implemented values and sentinels become null with quality BAD", () => {
+it("SunSpec scale factors, not-implemented values and sentinels become null with quality BAD", () => {
   const plan = compileRegisterMap(map([
     { id: "W_SF", address: 0, type: "sunssf" },
     { id: "W", address: 1, type: "int16", scaleFactorRef: "W_SF", unit: "W" },
@@ -98,7 +98,7 @@ test("SunSpec scale factors, not-implemented values and sentinels become null wi
   assert.deepEqual(out.f, { value: null, unit: "V", quality: "BAD" });
 });
 
-test("a read that covers the whole table and one that covers part of it give the same measurements", () => {
+it("a read that covers the whole table and one that covers part of it give the same measurements", () => {
   const plan = compileRegisterMap(map([
     { id: "a", address: 0, type: "uint16" },
     { id: "b", address: 1, type: "int16", scale: 0.5 },
@@ -113,7 +113,7 @@ test("a read that covers the whole table and one that covers part of it give the
   assert.equal(part.decoded, 2);
 });
 
-test("only points wholly inside the window are decoded; min/max mark SUSPECT", () => {
+it("only points wholly inside the window are decoded; min/max mark SUSPECT", () => {
   const plan = compileRegisterMap(map([
     { id: "a", address: 10, type: "float32", unit: "V" },
     { id: "b", address: 12, type: "uint16", max: 100 },
@@ -125,7 +125,7 @@ test("only points wholly inside the window are decoded; min/max mark SUSPECT", (
   assert.deepEqual(r.measurements, { b: { value: 200, quality: "SUSPECT" } });
 });
 
-test("bits, booleans, strings, bitfields and 64-bit integers", () => {
+it("bits, booleans, strings, bitfields and 64-bit integers", () => {
   const plan = compileRegisterMap(map([
     { id: "flag", address: 0, type: "bit", bit: 15 },
     { id: "on", address: 1, type: "bool" },
@@ -143,7 +143,7 @@ test("bits, booleans, strings, bitfields and 64-bit integers", () => {
   assert.deepEqual(decodeWindow(plan, "coil", 0, [false, false, false, true]).measurements, { door: { value: true } });
 });
 
-test("invalid sentinels: float32 compares as float32, integers match the signed value or the raw register", () => {
+it("invalid sentinels: float32 compares as float32, integers match the signed value or the raw register", () => {
   const plan = compileRegisterMap(map([
     { id: "f", address: 0, type: "float32", invalid: [3.4028235e38], unit: "V" },
     { id: "g", address: 2, type: "float32", invalid: -999.9 },
@@ -169,7 +169,7 @@ test("invalid sentinels: float32 compares as float32, integers match the signed 
   });
 });
 
-test("scaleFactorRef must name a sunssf point in the same table", () => {
+it("scaleFactorRef must name a sunssf point in the same table", () => {
   const points = [
     { id: "W_SF", table: "input", address: 0, type: "sunssf" },
     { id: "W", table: "holding", address: 1, type: "int16", scaleFactorRef: "W_SF" },

@@ -1,10 +1,10 @@
-import { test } from "node:test";
+import { it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { createNormalizer, detectInput, parseMeterNormalizeConfig, type MeterNormalizeDef } from "../../nodes/meter-normalize/normalizer";
-import { FIXTURES, assertCanonical, fixture } from "../helpers/fixtures";
-import { configError, inputError } from "../helpers/errors";
+import { createNormalizer, detectInput, parseMeterNormalizeConfig, type MeterNormalizeDef } from "../../../nodes/meter-normalize/normalizer";
+import { FIXTURES, assertCanonical, fixture } from "../../helpers/fixtures";
+import { configError, inputError } from "../../helpers/errors";
 
 const NOW = Date.parse("2026-02-08T14:15:00.000Z");
 const MAP = fs.readFileSync(path.join(FIXTURES, "maps/float32-meter.json"), "utf8");
@@ -15,7 +15,7 @@ const one = (def: MeterNormalizeDef, msg: Record<string, unknown>) => {
   assertCanonical(out[0].reading);
   return out[0];
 };
-test("node-red-contrib-modbus Read output (both outputs) becomes a canonical reading", () => {
+it("node-red-contrib-modbus Read output (both outputs) becomes a canonical reading", () => {
   for (const f of ["read-holding-float32", "read-holding-float32-output2"]) {
     const msg = fixture(`modbus/${f}.json`);
     assert.equal(detectInput(msg), "modbus");
@@ -32,7 +32,7 @@ test("node-red-contrib-modbus Read output (both outputs) becomes a canonical rea
   }
 });
 
-test("Getter and Flex-Getter output: strings for address and quantity, a window inside the map", () => {
+it("Getter and Flex-Getter output: strings for address and quantity, a window inside the map", () => {
   const { reading } = one({}, fixture("modbus/flex-getter-holding.json"));
   assert.deepEqual(Object.keys(reading.measurements), ["voltageL3", "p3", "p4"]);
   assert.deepEqual(reading.measurements.voltageL3, { value: 232.1, unit: "V" });
@@ -44,7 +44,7 @@ test("Getter and Flex-Getter output: strings for address and quantity, a window 
   });
 });
 
-test("coils arrive padded to a multiple of 8 and are cut back to quantity", () => {
+it("coils arrive padded to a multiple of 8 and are cut back to quantity", () => {
   const msg = fixture("modbus/getter-coils.json");
   assert.equal((msg.payload as unknown[]).length, 16);
   const { reading } = one({}, msg);
@@ -54,12 +54,12 @@ test("coils arrive padded to a multiple of 8 and are cut back to quantity", () =
   inputError(() => make().normalize({ ...msg, registerMap: map }, NOW), /no point of map c 1\.0\.0 lies wholly inside the coil window 0\.\.9/);
 });
 
-test("a failed read is an error, not a reading", () => {
+it("a failed read is an error, not a reading", () => {
   inputError(() => make().normalize(fixture("modbus/flex-getter-failed.json"), NOW), /Modbus read failed/);
   inputError(() => make().normalize({ payload: "", error: new Error("Timed out") }, NOW), /Modbus read failed: Timed out/);
 });
 
-test("malformed Modbus responses are errors naming the property", () => {
+it("malformed Modbus responses are errors naming the property", () => {
   const msg = fixture("modbus/flex-getter-holding.json");
   inputError(() => make().normalize({ ...msg, payload: [1, 2] , responseBuffer: undefined }, NOW), /holds 2 registers but 6 were requested/);
   inputError(() => make().normalize({ ...msg, payload: [1, 2, 3, 4, 5, "x"] }, NOW), /msg\.payload\[5\] "x" is not a 16-bit register/);
@@ -69,7 +69,7 @@ test("malformed Modbus responses are errors naming the property", () => {
   inputError(() => make().normalize({ ...msg, registerMap: { mapId: "x" } }, NOW), /msg\.registerMap: .*missing required field "mapVersion"/);
 });
 
-test("msg.registerMap overrides the configured map for one message", () => {
+it("msg.registerMap overrides the configured map for one message", () => {
   const map = { mapId: "override", mapVersion: "2.1.0", addressBase: 1, points: [{ id: "raw", address: 40005, type: "uint16" }] };
   const { reading } = one({}, { ...fixture("modbus/flex-getter-holding.json"), registerMap: map });
   assert.deepEqual(reading.measurements, { raw: { value: 17256 } });
@@ -77,7 +77,7 @@ test("msg.registerMap overrides the configured map for one message", () => {
   assert.equal(reading.source?.mapVersion, "2.1.0");
 });
 
-test("device identity: msg.deviceId, then the device table by unit id (with meta and topic), then config", () => {
+it("device identity: msg.deviceId, then the device table by unit id (with meta and topic), then config", () => {
   const devices = JSON.stringify({ "1": { deviceId: "em-17", deviceType: "electric", region: "eu", meta: { site: "plant-3", customerId: "C-1009" } } });
   const msg = fixture("modbus/flex-getter-holding.json");
   const t = one({ devices, site: "default-site" }, msg);
@@ -90,14 +90,14 @@ test("device identity: msg.deviceId, then the device table by unit id (with meta
   inputError(() => make({ deviceId: "" }).normalize(msg, NOW), /no device id: .*unit id 1/);
 });
 
-test("msg.timestamp is used and always output in UTC", () => {
+it("msg.timestamp is used and always output in UTC", () => {
   const msg = fixture("modbus/flex-getter-holding.json");
   assert.equal(one({}, { ...msg, timestamp: "2026-02-08T15:15:00+01:00" }).reading.timestamp, "2026-02-08T14:15:00.000Z");
   assert.equal(one({ timeZone: "America/New_York" }, { ...msg, timestamp: "2026-02-08 09:15" }).reading.timestamp, "2026-02-08T14:15:00.000Z");
   inputError(() => make().normalize({ ...msg, timestamp: "soon" }, NOW), /msg\.timestamp "soon"/);
 });
 
-test("BACnet ReadPropertyMultiple (bacstack shape): names, units, status flags", () => {
+it("BACnet ReadPropertyMultiple (bacstack shape): names, units, status flags", () => {
   const rpm = fixture("bacnet/read-property-multiple.json");
   assert.equal(detectInput({ payload: rpm }), "bacnet");
   const { reading } = one({ deviceId: "ahu-1" }, { payload: rpm });
@@ -114,7 +114,7 @@ test("BACnet ReadPropertyMultiple (bacstack shape): names, units, status flags",
   assert.deepEqual(one({ deviceId: "ahu-1" }, nr).reading.measurements, reading.measurements);
 });
 
-test("BACnet ReadProperty of a present value, and the engineering units", () => {
+it("BACnet ReadProperty of a present value, and the engineering units", () => {
   const rp = fixture("bacnet/read-property-present-value.json");
   const { reading } = one({}, { payload: rp });
   assert.deepEqual(reading.measurements, { "analog-input-1": { value: 21.5 } });
@@ -144,7 +144,7 @@ test("BACnet ReadProperty of a present value, and the engineering units", () => 
   assert.deepEqual(m(62, 21.299999237060547), { value: 21.3, unit: "Cel" }, "REAL is float32");
 });
 
-test("SenML: base name, base time, base unit resolved as RFC 8428 specifies, one reading per time", () => {
+it("SenML: base name, base time, base unit resolved as RFC 8428 specifies, one reading per time", () => {
   // RFC 8428 section 5.1.2, multiple data points
   const pack = [
     { bn: "urn:dev:ow:10e2073a01080063:", bt: 1.320067464e9, bu: "%RH", v: 20 },
@@ -174,7 +174,7 @@ test("SenML: base name, base time, base unit resolved as RFC 8428 specifies, one
   inputError(() => make().normalize({ payload: [{ n: "x" }] }, NOW), /no value/);
 });
 
-test("plain JSON: automatic, already-canonical-looking, and mapped with unit conversion", () => {
+it("plain JSON: automatic, already-canonical-looking, and mapped with unit conversion", () => {
   const auto = one({ deviceId: "" }, { payload: { deviceId: "m-9", timestamp: 1770560100, kwh: 12.5, on: true, label: "x" } });
   assert.deepEqual(auto.reading.measurements, { kwh: { value: 12.5 }, on: { value: true } });
   assert.equal(auto.reading.deviceId, "m-9");
@@ -193,7 +193,7 @@ test("plain JSON: automatic, already-canonical-looking, and mapped with unit con
   inputError(() => make().normalize({ payload: 42 }, NOW), /unrecognised input: msg\.payload is number/);
 });
 
-test("configuration errors name the field", () => {
+it("configuration errors name the field", () => {
   const bad = (def: MeterNormalizeDef, re: RegExp) =>
     configError(() => parseMeterNormalizeConfig(def), re);
   bad({ timeZone: "Mars/Olympus" }, /time zone "Mars\/Olympus"/);
@@ -205,7 +205,7 @@ test("configuration errors name the field", () => {
   bad({ registerMap: '{"mapId":"x"}' }, /register map: .*"mapVersion"/);
 });
 
-test("SenML: unknown fields are ignored, an unknown field ending in _ makes the pack an error", () => {
+it("SenML: unknown fields are ignored, an unknown field ending in _ makes the pack an error", () => {
   const pack = [{ bn: "dev1/", n: "temp", v: 21, foo: 1 }];
   assert.equal(detectInput({ payload: pack }), "senml");
   const { reading } = one({ deviceId: "" }, { payload: pack });
@@ -218,7 +218,7 @@ test("SenML: unknown fields are ignored, an unknown field ending in _ makes the 
   inputError(() => make({ inputKind: "senml" }).normalize({ payload: mustUnderstand }, NOW), /"rate_"/);
 });
 
-test("SenML: a unit that is not a SenML unit is converted when the units module knows it, else kept out and SUSPECT", () => {
+it("SenML: a unit that is not a SenML unit is converted when the units module knows it, else kept out and SUSPECT", () => {
   const pack = [
     { bn: "dev1/", n: "t", u: "degF", v: 212 },
     { n: "rh", u: "percent", v: 40 },
@@ -237,7 +237,7 @@ test("SenML: a unit that is not a SenML unit is converted when the units module 
   assert.equal(reading.quality, "SUSPECT");
 });
 
-test("SenML: only a trailing ':' or '/' is cut from the base name to give the device", () => {
+it("SenML: only a trailing ':' or '/' is cut from the base name to give the device", () => {
   const dev = (bn: string) => one({ deviceId: "" }, { payload: [{ bn, n: "v", v: 1 }] }).reading.deviceId;
   assert.equal(dev("urn:dev:ow:10e2073a01080063:"), "urn:dev:ow:10e2073a01080063");
   assert.equal(dev("fridge-12/"), "fridge-12");
@@ -245,7 +245,7 @@ test("SenML: only a trailing ':' or '/' is cut from the base name to give the de
   assert.equal(dev("meter-7-"), "meter-7-");
 });
 
-test("msg.registerMap is compiled by content: a changed map object is not served from a stale compile", () => {
+it("msg.registerMap is compiled by content: a changed map object is not served from a stale compile", () => {
   const normalizer = make();
   const msg = fixture("modbus/flex-getter-holding.json");
   const registerMap = { mapId: "override", mapVersion: "1.0.0", addressBase: 1, points: [{ id: "raw", address: 40005, type: "uint16" }] };
@@ -263,7 +263,7 @@ test("msg.registerMap is compiled by content: a changed map object is not served
   }
 });
 
-test("plain JSON: an empty key is not a measurement name", () => {
+it("plain JSON: an empty key is not a measurement name", () => {
   const { reading } = one({}, { payload: { "": 5, kwh: 1.5 } });
   assert.deepEqual(reading.measurements, { kwh: { value: 1.5 } });
   inputError(() => make().normalize({ payload: { "": 5 } }, NOW), /no numeric or boolean field/);

@@ -2,14 +2,15 @@
 // their inject buttons: every example uses only core nodes and this package's, and does what its comment
 // says. The store-forward example talks to a real broker (aedes on 127.0.0.1); its broker address is the
 // only thing changed, and its storage goes to a temporary directory.
-import { after, afterEach, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import meterNormalize = require("../../nodes/meter-normalize/meter-normalize");
-import { assertCanonical } from "../helpers/fixtures";
-import { TestBroker } from "../helpers/broker";
-import { NODES, helper, removeTmpDirs, sleep, tmpDir, waitFor, type Msg } from "../helpers/sf-flow";
+import meterNormalize = require("../../../nodes/meter-normalize/meter-normalize");
+import { assertCanonical } from "../../helpers/fixtures";
+import { TestBroker } from "../../helpers/broker";
+import { NODES, helper, initSf, removeTmpDirs, sleep, tmpDir, waitFor, type Msg
+} from "../../helpers/sf-flow";
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { hooks } = require("@node-red/util");
@@ -18,8 +19,8 @@ const CORE = ["common/20-inject.js", "common/21-debug.js", "common/60-link.js", 
 );
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const EXAMPLES = path.join(__dirname, "..", "..", "examples");
-const PKG = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "package.json"), "utf8"));
+const EXAMPLES = path.join(__dirname, "..", "..", "..", "examples");
+const PKG = JSON.parse(fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8"));
 const OURS = Object.keys(PKG["node-red"].nodes);
 const CORE_TYPES = ["tab", "comment", "inject", "function", "debug", "catch", "complete", "status", "link in", "link out", "mqtt in", "mqtt out", "mqtt-broker"];
 
@@ -43,6 +44,7 @@ function loggedErrors(): string[] {
 const press = (id: string) => helper.getNode(id).receive({});
 
 describe("the example flows", () => {
+  before(initSf);
   let broker: TestBroker;
   let watcher: { dispose(): void } | undefined;
   before(async () => {

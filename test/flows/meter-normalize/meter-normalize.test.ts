@@ -1,17 +1,16 @@
-import { after, afterEach, before, describe, it } from "node:test";
+import { after, afterEach, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import helper from "node-red-node-test-helper";
-import meterNormalize = require("../../nodes/meter-normalize/meter-normalize");
-import { FIXTURES, assertCanonical, fixture } from "../helpers/fixtures";
+import { helper, init } from "../../helpers/node-red";
+import meterNormalize = require("../../../nodes/meter-normalize/meter-normalize");
+import { FIXTURES, assertCanonical, fixture } from "../../helpers/fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const catchNode = require("@node-red/nodes/core/common/25-catch.js");
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const completeNode = require("@node-red/nodes/core/common/24-complete.js");
 
-helper.init(require.resolve("node-red"));
 
 const MAP = fs.readFileSync(path.join(FIXTURES, "maps/float32-meter.json"), "utf8");
 type Msg = Record<string, unknown>;
@@ -39,6 +38,7 @@ function collect(ms = 150) {
 }
 
 describe("meter-normalize in a flow", () => {
+  before(() => init());
   before(() => new Promise<void>((r) => helper.startServer(r)));
   after(() => new Promise<void>((r) => helper.stopServer(r)));
   afterEach(async () => {
