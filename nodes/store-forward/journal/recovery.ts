@@ -1,0 +1,123 @@
+/**
+ * Recovery on open: read each priority's cursor, delete the segments it has passed, verify every record after
+ * it, cut a torn tail (a write that a crash or power cut interrupted), and quarantine corruption, putting a
+ * tombstone in place of each record lost so that the loss is counted once.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { writeFileAtomic } from "../../shared/durable-file";
+import { readCursor, type Cursor } from "./cursor";
+import { EMPTY, TOMBSTONE, frame, resync, type Parsed } from "./frame";
+import { SEGMENT_NAME, type PriorityLog } from "./segment-log";
+import type { RecoveryReport } from "./types";
+
+/** Open, recover and report one priority's log. Synchronous file reads in bounded chunks. */
+export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineDir: string): void {
+  fs.mkdirSync(log.dir, { recursive: true });
+  const names = fs.readdirSync(log.dir).filter((f) => SEGMENT_NAME.test(f)).sort();
+  log.segments = names.map((f) => ({ first: Number(f.slice(0, 16)), file: path.join(log.dir, f), size: fs.statSync(path.join(log.dir, f)).size }));
+  let cursor: Cursor | undefined = readCursor(log.dir);
+  // Segments wholly before the cursor's segment are delivered: delete them.
+  let start = 0;
+  // Records after the first unacknowledged one that were acknowledged already: not delivered again.
+  if (cursor && Array.isArray(cursor.acked)) {
+    const head = cursor.seq;
+    log.preAcked = new Set(cursor.acked.filter((x) => typeof x === "number" && x > head));
+  }
+  if (cursor) {
+    const c = cursor;
+    start = log.segments.findIndex((s) => s.first === c.segment);
+    if (start < 0) {
+      // The cursor names a segment that is not there: start from the segment that holds its record.
+      const holding = log.segments.filter((s) => s.first <= c.seq).length - 1;
+      start = Math.max(0, holding);
+      cursor = { seq: c.seq, segment: log.segments[start]?.first ?? c.seq, offset: 0 };
+    }
+  }
+  for (const s of log.segments.slice(0, start)) fs.rmSync(s.file, { force: true });
+  log.segments = log.segments.slice(start);
+
+  let expected = cursor?.seq ?? (log.segments[0]?.first ?? 1);
+  let first = true;
+  for (let i = 0; i < log.segments.length; i++) {
+    const s = log.segments[i];
+    const isLast = i === log.segments.length - 1;
+    let off = 0;
+    let seq = s.first;
+    let skipBelow = 0;
+    if (first && cursor && cursor.segment === s.first && cursor.offset > 0 && cursor.offset <= s.size) {
+      off = cursor.offset;
+      seq = cursor.seq;
+    } else if (first && cursor && cursor.seq > s.first) {
+      skipBelow = cursor.seq; // delivered records at the start of the segment
+    }
+    if (first) {
+      log.head = { seg: 0, off, seq };
+      expected = seq;
+    }
+    first = false;
+    if (s.first > expected) {
+      // A gap: records between were in a segment that is gone.
+      report.lost += s.first - expected;
+      expected = s.first;
+      if (i === 0) log.head = { seg: 0, off: 0, seq: s.first };
+    }
+    const each = (rec: Parsed, at: number) => {
+      if (rec.seq < skipBelow) {
+        log.head = { seg: 0, off: at + rec.size, seq: rec.seq + 1 };
+        return;
+      }
+      if (rec.tombstone) log.preAcked.add(rec.seq);
+      if (log.preAcked.has(rec.seq)) return;
+      log.depth++;
+      log.bytes += rec.size;
+      if (log.headTime === undefined) log.headTime = rec.enqueuedAt;
+    };
+    let from = off;
+    let quarantined = false;
+    for (;;) {
+      const result = log.scan(s, from, expected, each);
+      expected = result.nextSeq;
+      if (result.badAt === undefined) break;
+      const bad = result.badAt;
+      const whole = fs.readFileSync(s.file);
+      const found = resync(whole, bad, expected, log.priority);
+      if (!found && isLast) {
+        // Nothing valid after it: a write cut short by a crash or power cut, whose done() never fired.
+        report.tornBytes += s.size - bad;
+        fs.truncateSync(s.file, bad);
+        s.size = bad;
+        break;
+      }
+      // Corruption: keep a copy, put a tombstone in place of each record lost (so the sequence stays
+      // unbroken and the loss is counted once, not at every start) and keep every good record after it.
+      if (!quarantined) {
+        const q = path.join(quarantineDir, `p${log.priority}-${path.basename(s.file)}.corrupt`);
+        fs.mkdirSync(quarantineDir, { recursive: true });
+        fs.copyFileSync(s.file, q);
+        report.quarantined.push(q);
+        quarantined = true;
+      }
+      const upTo = found ? found.seq : log.segments[i + 1].first;
+      const stones: Buffer[] = [];
+      for (let q = expected; q < upTo; q++) stones.push(frame(log.priority, q, Date.now(), "", EMPTY, TOMBSTONE));
+      report.lost += Math.max(0, upTo - expected);
+      const repaired = Buffer.concat([whole.subarray(0, bad), ...stones, found ? whole.subarray(found.off) : EMPTY]);
+      writeFileAtomic(s.file, repaired, true);
+      s.size = repaired.length;
+      from = bad;
+    }
+  }
+  log.nextSeq = expected;
+  if (log.segments.length === 0) log.head = { seg: 0, off: 0, seq: log.nextSeq };
+  // A cursor can be ahead of the log: after a power cut, records acknowledged before they were synced are
+  // gone. Acks of records that are not there are void (new records will take their numbers), and the
+  // cursor is written again at once, so that it never points past the log or into a new record.
+  let void_ = 0;
+  for (const q of log.preAcked) if (q >= log.nextSeq && log.preAcked.delete(q)) void_++;
+  const at = log.segments[log.head.seg];
+  log.cursorDirty = cursor !== undefined && (void_ > 0 || cursor.seq !== log.head.seq || cursor.offset !== log.head.off || cursor.segment !== (at ? at.first : log.head.seq));
+  log.read = { ...log.head };
+  report.records += log.depth;
+  report.bytes += log.bytes;
+}

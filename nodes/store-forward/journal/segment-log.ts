@@ -1,0 +1,143 @@
+/**
+ * The segment log of one priority: its segment files (named by the sequence number of their first record),
+ * the positions in it (head: first unacknowledged record; read: next to hand out), the records out for delivery,
+ * and reading records back.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { HEADER, parse, type Parsed } from "./frame";
+import type { OutRecord, Pending, Position, Priority, Segment } from "./types";
+
+export const READ_CHUNK = 256 * 1024;
+export const segName = (first: number) => `${String(first).padStart(16, "0")}.seg`;
+export const SEGMENT_NAME = /^\d{16}\.seg$/;
+
+export class PriorityLog {
+  readonly dir: string;
+  segments: Segment[] = [];
+  head: Position = { seg: 0, off: 0, seq: 1 };
+  read: Position = { seg: 0, off: 0, seq: 1 };
+  nextSeq = 1;
+  depth = 0;
+  bytes = 0;
+  /** Records handed out and not yet passed by the head, in order. */
+  out: OutRecord[] = [];
+  /** Acknowledged before a restart although an earlier record was not (from the cursor file). */
+  preAcked = new Set<number>();
+  pending: Pending[] = [];
+  fd: number | undefined;
+  dirty = false;
+  cursorDirty = false;
+  headTime: number | undefined;
+  private chunk: { seg: number; start: number; buf: Buffer } | undefined;
+
+  constructor(
+    root: string,
+    readonly priority: Priority,
+  ) {
+    this.dir = path.join(root, `p${priority}`);
+  }
+
+  /** Scan a segment from `off`, verifying every record. */
+  scan(s: Segment, off: number, seq: number, each: (r: Parsed, at: number) => void): { nextSeq: number; badAt?: number } {
+    const fd = fs.openSync(s.file, "r");
+    try {
+      let buf = Buffer.alloc(0);
+      let bufStart = off;
+      let pos = off;
+      for (;;) {
+        const rel = pos - bufStart;
+        const r = parse(buf, rel, true, false);
+        if (r === "short") {
+          if (bufStart + buf.length >= s.size) return pos === s.size ? { nextSeq: seq } : { nextSeq: seq, badAt: pos };
+          const frameLen = rel + 4 <= buf.length ? buf.readUInt32LE(rel) + HEADER : 0;
+          const want = Math.max(READ_CHUNK, frameLen);
+          const next = Buffer.allocUnsafe(Math.min(want, s.size - pos));
+          const n = fs.readSync(fd, next, 0, next.length, pos);
+          buf = next.subarray(0, n);
+          bufStart = pos;
+          if (n === 0) return { nextSeq: seq, badAt: pos };
+          continue;
+        }
+        if (r === "bad" || r.seq !== seq || r.priority !== this.priority) return { nextSeq: seq, badAt: pos };
+        each(r, pos);
+        pos += r.size;
+        seq++;
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  /** The record at position p (must be written), without verifying its checksum again. */
+  readAt(p: Position): Parsed | undefined {
+    const s = this.segments[p.seg];
+    if (!s || p.off >= s.size) return undefined;
+    let c = this.chunk;
+    if (!c || c.seg !== p.seg || p.off < c.start || p.off + HEADER > c.start + c.buf.length) {
+      c = this.load(p.seg, p.off, READ_CHUNK);
+    }
+    let r = parse(c.buf, p.off - c.start, false);
+    if (r === "short") {
+      const len = c.buf.readUInt32LE(p.off - c.start) + HEADER;
+      c = this.load(p.seg, p.off, Math.max(READ_CHUNK, len));
+      r = parse(c.buf, 0, false);
+    }
+    if (r === "short" || r === "bad") return undefined;
+    return r;
+  }
+
+  private load(seg: number, off: number, len: number): { seg: number; start: number; buf: Buffer } {
+    const s = this.segments[seg];
+    const buf = Buffer.allocUnsafe(Math.min(len, s.size - off));
+    const fd = fs.openSync(s.file, "r");
+    try {
+      const n = fs.readSync(fd, buf, 0, buf.length, off);
+      this.chunk = { seg, start: off, buf: buf.subarray(0, n) };
+    } finally {
+      fs.closeSync(fd);
+    }
+    return this.chunk;
+  }
+
+  /** Position after the record at p whose size is `size`, moving to the next segment at the end. */
+  after(p: Position, size: number): Position {
+    let q = { seg: p.seg, off: p.off + size, seq: p.seq + 1 };
+    const s = this.segments[q.seg];
+    if (s && q.off >= s.size && q.seg + 1 < this.segments.length) q = { seg: q.seg + 1, off: 0, seq: q.seq };
+    return q;
+  }
+
+  normalize(p: Position): Position {
+    const s = this.segments[p.seg];
+    if (s && p.off >= s.size && p.seg + 1 < this.segments.length) return { seg: p.seg + 1, off: 0, seq: p.seq };
+    return p;
+  }
+
+  invalidateChunk(): void {
+    this.chunk = undefined;
+  }
+
+  /** True if a written record is ready to hand out. */
+  hasNext(): boolean {
+    const p = this.normalize(this.read);
+    const s = this.segments[p.seg];
+    return s !== undefined && p.off < s.size;
+  }
+
+  /** Delete the whole segments before the head's (delivered), once the cursor no longer names them. */
+  dropPassedSegments(): void {
+    const dead = this.head.seg;
+    if (dead <= 0) return;
+    // Positions at the end of a segment about to go move to the start of the next one first: the read
+    // position sits there when the segment after it was started since the last read.
+    const read = this.normalize(this.read);
+    const ends = this.out.map((o) => this.normalize(o.end));
+    for (const s of this.segments.slice(0, dead)) fs.rmSync(s.file, { force: true });
+    this.segments = this.segments.slice(dead);
+    this.head = { ...this.head, seg: 0 };
+    this.read = { ...read, seg: Math.max(0, read.seg - dead) };
+    this.out.forEach((o, k) => (o.end = { ...ends[k], seg: Math.max(0, ends[k].seg - dead) }));
+    this.invalidateChunk();
+  }
+}
