@@ -15,7 +15,8 @@
 import { InputError } from "../shared/errors";
 import { converter } from "../shared/units";
 import { worseQuality, type Measurement, type Quality } from "../shared/canonical-reading";
-import { float32ToDecimal, tidy } from "./decode";
+import { float32ToDecimal, tidy } from "../shared/number";
+import { isRec, type Rec } from "../shared/util";
 
 const PROP = { OBJECT_NAME: 77, OUT_OF_SERVICE: 81, PRESENT_VALUE: 85, RELIABILITY: 103, STATUS_FLAGS: 111, UNITS: 117 };
 const TAG_REAL = 4;
@@ -50,8 +51,6 @@ export const BACNET_UNITS: Record<number, Conv> = {
   174: same("S/m"), 175: same("T"), 178: same("Wb"), 179: same("cd"), 180: same("cd/m2"), 186: same("kg/m3"),
 };
 
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
 
 interface ObjectProps {
   name: string;

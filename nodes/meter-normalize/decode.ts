@@ -89,38 +89,3 @@ export function readString(regs: ArrayLike<number>, i: number, length: number, e
 export function bigToValue(b: bigint): number | string {
   return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b.toString();
 }
-
-/** Drop binary floating-point noise such as 40.00000000000001 from scaled values. */
-export function tidy(x: number): number {
-  return Number.isInteger(x) || !Number.isFinite(x) ? x : Number(x.toPrecision(15));
-}
-
-/**
- * The shortest decimal that reads back as the same float32: 21.299999237060547 (float32 21.3) becomes 21.3.
- * Seven significant digits round-trip for almost all values; eight or nine for the rest.
- */
-const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
-
-export function float32ToDecimal(x: number): number {
-  // Values of 2^23 and above are whole numbers in float32; NaN and infinities pass through.
-  if (!(x > -8388608 && x < 8388608) || x === 0 || Number.isInteger(x)) return x;
-  const ax = x < 0 ? -x : x;
-  // ceil(log10(ax)), by table for the common range
-  let magnitude: number;
-  if (ax >= 1 && ax < 1e7) {
-    magnitude = 1;
-    while (POW10[magnitude] < ax) magnitude++;
-  } else magnitude = Math.ceil(Math.log10(ax));
-  for (let p = 7; p <= 9; p++) {
-    const e = p - magnitude;
-    if (e > 22) break; // powers of ten beyond 1e22 are not exact doubles
-    const scale = POW10[e];
-    const d = Math.round(x * scale) / scale;
-    if (Math.fround(d) === x) return d;
-  }
-  for (let p = 7; p < 9; p++) {
-    const d = Number(x.toPrecision(p));
-    if (Math.fround(d) === x) return d;
-  }
-  return Number(x.toPrecision(9));
-}

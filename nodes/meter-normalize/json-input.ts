@@ -12,10 +12,11 @@
  */
 import { ConfigError, InputError } from "../shared/errors";
 import { compileSchema, describeAjvErrors } from "../shared/schema";
-import { canConvert, converter, isSenmlUnit, toSenml } from "../shared/units";
+import { compileUnitSpec, toSenml } from "../shared/units";
 import type { Measurement, Quality } from "../shared/canonical-reading";
 import { QUALITIES } from "../shared/canonical-reading";
-import { tidy } from "./decode";
+import { tidy } from "../shared/number";
+import { getPath, isRec } from "../shared/util";
 
 export interface JsonMapping {
   deviceId?: string;
@@ -66,15 +67,6 @@ export interface JsonReader {
 const ID_FIELDS = ["deviceId", "device_id", "meterId", "meter_id", "id"];
 const TIME_FIELDS = ["timestamp", "time", "ts"];
 
-function get(obj: unknown, path: string[]): unknown {
-  let o = obj;
-  for (const k of path) {
-    if (typeof o !== "object" || o === null) return undefined;
-    o = (o as Record<string, unknown>)[k];
-  }
-  return o;
-}
-
 /** Compile the JSON mapping (object or JSON text; empty means automatic). Throws a ConfigError naming the field. */
 export function createJsonReader(mapping: unknown): JsonReader {
   let m = mapping;
@@ -94,18 +86,8 @@ export function createJsonReader(mapping: unknown): JsonReader {
     const where = `JSON mapping: /measurements/${name}`;
     if (name === "__proto__") throw new ConfigError(`${where} cannot be a measurement name`);
     if (name === "") throw new ConfigError(`${where} cannot be a measurement name: it is empty`);
-    if (f.unit !== undefined && !isSenmlUnit(f.unit)) throw new ConfigError(`${where}/unit "${f.unit}" is not a SenML unit symbol`);
-    let unit = f.unit;
-    if (f.sourceUnit !== undefined) {
-      if (unit === undefined) {
-        if (!isSenmlUnit(f.sourceUnit)) throw new ConfigError(`${where}/unit is needed: sourceUnit "${f.sourceUnit}" is not a SenML unit`);
-        unit = f.sourceUnit;
-      } else if (!canConvert(f.sourceUnit, unit)) throw new ConfigError(`${where}/sourceUnit "${f.sourceUnit}" cannot be converted to "${unit}"`);
-    }
-    return {
-      name, path: f.path.split("."), unit, scale: f.scale ?? 1, offset: f.offset ?? 0,
-      convert: f.sourceUnit !== undefined && unit !== undefined && f.sourceUnit !== unit ? converter(f.sourceUnit, unit) : undefined,
-    };
+    const { unit, convert } = compileUnitSpec(f, where, `/measurements/${name}`);
+    return { name, path: f.path.split("."), unit, scale: f.scale ?? 1, offset: f.offset ?? 0, convert };
   });
   const idPath = map.deviceId?.split(".");
   const tsPath = map.timestamp?.split(".");
@@ -113,7 +95,7 @@ export function createJsonReader(mapping: unknown): JsonReader {
     read(payload) {
       const measurements: Record<string, Measurement> = {};
       for (const f of fields) {
-        const v = get(payload, f.path);
+        const v = getPath(payload, f.path);
         if (v === undefined) continue;
         let value: Measurement["value"];
         if (typeof v === "number") value = Number.isFinite(v) ? tidy((f.convert ?? ((x: number) => x))(v * f.scale + f.offset)) : null;
@@ -128,10 +110,10 @@ export function createJsonReader(mapping: unknown): JsonReader {
       }
       if (Object.keys(measurements).length === 0)
         throw new InputError(`msg.payload has none of the mapped fields (${fields.map((f) => f.path.join(".")).join(", ")})`, "no mapped field");
-      const id = idPath ? get(payload, idPath) : undefined;
+      const id = idPath ? getPath(payload, idPath) : undefined;
       return {
         deviceId: typeof id === "string" || typeof id === "number" ? String(id) : undefined,
-        timestamp: tsPath ? get(payload, tsPath) : undefined,
+        timestamp: tsPath ? getPath(payload, tsPath) : undefined,
         measurements,
       };
     },
@@ -142,11 +124,11 @@ function autoRead(payload: Record<string, unknown>) {
   const idKey = ID_FIELDS.find((k) => typeof payload[k] === "string" || typeof payload[k] === "number");
   const tsKey = TIME_FIELDS.find((k) => payload[k] !== undefined);
   const measurements: Record<string, Measurement> = {};
-  if (typeof payload.measurements === "object" && payload.measurements !== null && !Array.isArray(payload.measurements)) {
-    for (const [name, raw] of Object.entries(payload.measurements as Record<string, unknown>)) {
+  if (isRec(payload.measurements)) {
+    for (const [name, raw] of Object.entries(payload.measurements)) {
       if (name === "__proto__") throw new InputError("msg.payload.measurements.__proto__ cannot be a measurement name", "bad name");
       if (name === "") throw new InputError("msg.payload.measurements has an empty measurement name", "bad name");
-      const m = typeof raw === "object" && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : { value: raw };
+      const m = isRec(raw) ? raw : { value: raw };
       const v = m.value;
       if (!(v === null || ["number", "string", "boolean"].includes(typeof v)))
         throw new InputError(`msg.payload.measurements.${name}.value must be a number, string, boolean or null`, "bad value");

@@ -9,6 +9,7 @@
  * multiple of 8 and are cut back to quantity. A failed read (payload "" with msg.error) is an error.
  */
 import { InputError } from "../shared/errors";
+import { isRec, type Rec } from "../shared/util";
 import type { Table } from "./register-map";
 
 export interface ModbusResponse {
@@ -23,8 +24,6 @@ export interface ModbusResponse {
 
 const FC_TABLE: Record<number, Table> = { 1: "coil", 2: "discrete", 3: "holding", 4: "input" };
 
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** The request a node-red-contrib-modbus output message carries, if any. */
 export function modbusRequestOf(msg: Rec): Rec | undefined {

@@ -9,6 +9,7 @@ import { isFailedRead, modbusRequestOf, readModbusResponse } from "./modbus-inpu
 import { isBacnetResult, readBacnet } from "./bacnet";
 import { isSenmlPack, resolveSenml } from "./senml";
 import { createJsonReader, type JsonReader } from "./json-input";
+import { isRec, text, type Rec } from "../shared/util";
 
 export type InputKind = "auto" | "modbus" | "bacnet" | "senml" | "json";
 export const INPUT_KINDS: readonly InputKind[] = ["auto", "modbus", "bacnet", "senml", "json"];
@@ -52,9 +53,6 @@ export interface NormalizedReading {
   topic: string;
 }
 
-type Rec = Record<string, unknown>;
-const isRec = (v: unknown): v is Rec => typeof v === "object" && v !== null && !Array.isArray(v);
-const text = (v: unknown): string | undefined => (typeof v === "string" && v.trim() !== "" ? v.trim() : undefined);
 
 function parseDevices(input: string | undefined): Map<string, DeviceEntry> {
   const out = new Map<string, DeviceEntry>();

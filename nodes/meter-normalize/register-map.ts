@@ -8,11 +8,11 @@
 import registerMapSchema from "./register-map.schema.json";
 import { ConfigError } from "../shared/errors";
 import { compileSchema, describeAjvErrors } from "../shared/schema";
-import { canConvert, converter, isSenmlUnit } from "../shared/units";
+import { compileUnitSpec } from "../shared/units";
 import { worseQuality, type Measurement, type Quality } from "../shared/canonical-reading";
+import { float32ToDecimal, tidy } from "../shared/number";
 import {
-  bigToValue, float32ToDecimal, readF32, readF64, readI16, readI32, readI64, readString, readU16, readU32, readU64, tidy,
-  type Endian,
+  bigToValue, readF32, readF64, readI16, readI32, readI64, readString, readU16, readU32, readU64, type Endian,
 } from "./decode";
 
 export { registerMapSchema };
@@ -197,17 +197,7 @@ export function compileRegisterMap(input: unknown, where = "register map"): Comp
     if ((p.mask !== undefined || p.shift !== undefined) && !INTEGER_TYPES.has(p.type))
       fail(i, p.mask !== undefined ? "mask" : "shift", `cannot be applied to type "${p.type}"`);
     if (p.enum !== undefined && !INTEGER_TYPES.has(p.type)) fail(i, "enum", `cannot be applied to type "${p.type}"`);
-    if (p.unit !== undefined && !isSenmlUnit(p.unit))
-      fail(i, "unit", `"${p.unit}" is not a SenML unit symbol (RFC 8428/8798), e.g. "Cel", "kWh", "%RH", "/"`);
-    let unit = p.unit;
-    if (p.sourceUnit !== undefined) {
-      if (unit === undefined) {
-        if (!isSenmlUnit(p.sourceUnit)) fail(i, "unit", `is needed: sourceUnit "${p.sourceUnit}" is not a SenML unit`);
-        unit = p.sourceUnit;
-      } else if (!canConvert(p.sourceUnit, unit)) {
-        fail(i, "sourceUnit", `"${p.sourceUnit}" cannot be converted to "${unit}"`);
-      }
-    }
+    const { unit, convert } = compileUnitSpec(p, `${where}: /points/${i}`, `/points/${i}`);
     const count = p.type === "string" ? (p.length as number) : REGISTER_COUNT[p.type];
     if (address + count - 1 > 65535) fail(i, "address", `${p.address} puts the point past register 65535`);
     points.push({
@@ -226,7 +216,7 @@ export function compileRegisterMap(input: unknown, where = "register map"): Comp
       offset: p.offset ?? 0,
       scaleFactorRef: p.scaleFactorRef,
       unit,
-      convert: p.sourceUnit !== undefined && unit !== undefined && p.sourceUnit !== unit ? converter(p.sourceUnit, unit) : undefined,
+      convert,
       enumLabels: p.enum,
       invalid: sentinels(p),
       min: p.min,

@@ -15,7 +15,8 @@
 import { InputError } from "../shared/errors";
 import { isSenmlUnit, toSenml } from "../shared/units";
 import type { Measurement } from "../shared/canonical-reading";
-import { tidy } from "./decode";
+import { tidy } from "../shared/number";
+import { isRec, type Rec } from "../shared/util";
 
 export interface SenmlGroup {
   /** Resolved base name without its separator, or undefined. */
@@ -25,7 +26,6 @@ export interface SenmlGroup {
   measurements: Record<string, Measurement>;
 }
 
-type Rec = Record<string, unknown>;
 const SENML_KEYS = ["bn", "bt", "bu", "bv", "bs", "bver", "n", "u", "v", "vs", "vb", "vd", "s", "t", "ut"];
 const RELATIVE_LIMIT = 2 ** 28;
 
@@ -36,7 +36,7 @@ const RELATIVE_LIMIT = 2 ** 28;
 export function isSenmlPack(payload: unknown): payload is Rec[] {
   if (!Array.isArray(payload) || payload.length === 0) return false;
   return payload.every(
-    (r) => typeof r === "object" && r !== null && !Array.isArray(r) &&
+    (r) => isRec(r) &&
       Object.keys(r).some((k) => SENML_KEYS.includes(k) || k.endsWith("_")),
   );
 }

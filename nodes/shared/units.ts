@@ -125,3 +125,37 @@ export function toSenml(unit: string): { unit: string; convert: (v: number) => n
   const target = DIMENSION_TARGET[CONVERTIBLE[u].dim];
   return { unit: target, convert: converter(u, target) };
 }
+
+/** What a configured point or field says about its unit: the SenML unit it is reported in, and the conversion. */
+export interface UnitSpec {
+  /** The SenML symbol the value is reported in; undefined when neither unit nor sourceUnit is given. */
+  unit?: string;
+  /** From the source unit into `unit`; undefined when no conversion is needed. */
+  convert?: (v: number) => number;
+}
+
+/**
+ * The unit rules of a configured value (a register map point, a JSON mapping field, a rule), written once:
+ * - `unit` must be a SenML symbol: it is the unit of the value that leaves the node;
+ * - `sourceUnit` is the unit the device reports in, which may be a non-SenML symbol this module converts
+ *   ("degF", "MWh", "psi"); without `unit` it must itself be a SenML symbol, and is then the unit;
+ * - both given: the value is converted from `sourceUnit` to `unit` (same dimension only).
+ *
+ * Throws a ConfigError `${where}/unit ...` or `${where}/sourceUnit ...`; its field is `${pointer}/unit` (or
+ * `/sourceUnit`), so that the editor can point at it.
+ */
+export function compileUnitSpec(spec: { unit?: string; sourceUnit?: string }, where: string, pointer = ""): UnitSpec {
+  const fail = (field: "unit" | "sourceUnit", text: string): never => {
+    throw new ConfigError(`${where}/${field} ${text}`, `${pointer}/${field}`);
+  };
+  const { unit, sourceUnit } = spec;
+  if (unit !== undefined && !isSenmlUnit(unit))
+    fail("unit", `"${unit}" is not a SenML unit symbol (RFC 8428/8798), e.g. "Cel", "kWh", "%RH", "/"`);
+  if (sourceUnit === undefined) return { unit };
+  if (unit === undefined) {
+    if (!isSenmlUnit(sourceUnit)) fail("unit", `is needed: sourceUnit "${sourceUnit}" is not a SenML unit`);
+    return { unit: sourceUnit };
+  }
+  if (!canConvert(sourceUnit, unit)) fail("sourceUnit", `"${sourceUnit}" cannot be converted to "${unit}"`);
+  return sourceUnit === unit ? { unit } : { unit, convert: converter(sourceUnit, unit) };
+}

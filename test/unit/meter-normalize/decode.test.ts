@@ -1,8 +1,9 @@
 import { it } from "mocha";
 import assert from "node:assert/strict";
 import {
-  float32ToDecimal, readF32, readF64, readI16, readI32, readI64, readString, readU16, readU32, readU64, tidy,
+  readF32, readF64, readI16, readI32, readI64, readString, readU16, readU32, readU64,
 } from "../../../nodes/meter-normalize/decode";
+import { float32ToDecimal } from "../../../nodes/shared/number";
 
 // 0x12345678 on the wire in each byte order.
 const WIRE = { ABCD: [0x1234, 0x5678], CDAB: [0x5678, 0x1234], BADC: [0x3412, 0x7856], DCBA: [0x7856, 0x3412] } as const;
@@ -52,10 +53,4 @@ it("strings: two characters per register, NUL and space padding cut, byte swap h
   assert.equal(readString(regs, 0, 4, "ABCD"), "EM24-A");
   assert.equal(readString(regs.map((x) => ((x & 0xff) << 8) | (x >> 8)), 0, 4, "BADC"), "EM24-A");
   assert.equal(readString([0x4142, 0x2020], 0, 2, "ABCD"), "AB");
-});
-
-it("tidy removes binary noise from scaled values but keeps integers", () => {
-  assert.equal(tidy(400 * 0.1), 40);
-  assert.equal(tidy(0.1 + 0.2), 0.3);
-  assert.equal(tidy(123456789012), 123456789012);
 });
