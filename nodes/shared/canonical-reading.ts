@@ -3,6 +3,7 @@
  * The JSON Schema beside this file (canonical-reading.schema.json) is the same contract for ajv.
  */
 import canonicalReadingSchema from "./canonical-reading.schema.json";
+import { compileSchema, describeAjvErrors } from "./schema";
 
 export { canonicalReadingSchema };
 
@@ -77,4 +78,31 @@ export function readingTopic(parts: { region?: string; site?: string; deviceType
 /** One MQTT topic level: "/", "+" and "#" would change the topic's meaning, so they become "_". */
 function topicLevel(s: string): string {
   return /[/+#]/.test(s) ? s.replace(/[/+#]/g, "_") : s;
+}
+
+/** The result of validateReading: the reading, or what is wrong with it, one line per field. */
+export type ReadingCheck = { ok: true; reading: CanonicalReading } | { ok: false; errors: string[] };
+
+let validateSchema: ReturnType<typeof compileSchema<CanonicalReading>> | undefined;
+
+/**
+ * Checks a value against the canonical reading contract: the JSON Schema beside this file (compiled once, on
+ * first use), and what a schema cannot say: the timestamp is a real instant ("2026-02-30T..." is not). Each
+ * error names its field: `/measurements/energy/value must be number,string,boolean,null`.
+ */
+export function validateReading(x: unknown): ReadingCheck {
+  validateSchema ??= compileSchema<CanonicalReading>(canonicalReadingSchema);
+  if (!validateSchema(x)) return { ok: false, errors: describeAjvErrors(validateSchema.errors) };
+  const ms = Date.parse(x.timestamp);
+  if (Number.isNaN(ms) || new Date(ms).toISOString() !== x.timestamp)
+    return { ok: false, errors: [`/timestamp "${x.timestamp}" is not a real UTC time`] };
+  return { ok: true, reading: x };
+}
+
+/**
+ * The idempotency key of a reading: one device, one instant. Two readings with the same key are the same
+ * reading (a replay after an outage, a duplicate delivery), whatever else they carry.
+ */
+export function readingKey(reading: Pick<CanonicalReading, "deviceId" | "timestamp">): string {
+  return `${reading.deviceId}/${reading.timestamp}`;
 }

@@ -6,4 +6,4 @@
 export * from "./canonical-reading";
 export { ConfigError, InputError } from "./errors";
 export { parseTimestamp, isoUtc, type TimeOptions } from "./time";
-export { SENML_UNITS, isSenmlUnit, converter, toSenml } from "./units";
+export { SENML_UNITS, isSenmlUnit, converter, toSenml, compileUnitSpec, type UnitSpec } from "./units";
