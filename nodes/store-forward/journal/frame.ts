@@ -15,6 +15,13 @@ export const TOMBSTONE = 2;
 export const MAX_BODY = 256 * 1024 * 1024;
 export const EMPTY = Buffer.alloc(0);
 
+/** Bytes the frame of a record with this key and data takes (throws for a key that a frame cannot hold). */
+export function frameSize(key: string, data: Buffer): number {
+  const keyLen = Buffer.byteLength(key);
+  if (keyLen > 0xffff) throw new Error("idempotency key is longer than 65535 bytes");
+  return HEADER + BODY_FIXED + keyLen + data.length;
+}
+
 export function frame(priority: Priority, seq: number, enqueuedAt: number, key: string, data: Buffer, format = FORMAT): Buffer {
   const keyLen = Buffer.byteLength(key);
   if (keyLen > 0xffff) throw new Error("idempotency key is longer than 65535 bytes");

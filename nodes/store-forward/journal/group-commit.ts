@@ -122,8 +122,10 @@ export class GroupCommit {
     } catch {
       // the next recovery cuts a torn tail in any case
     }
-    // Every record after the first failed one was not written: give back their sequence numbers.
-    log.nextSeq = failed[0].seq;
+    // Every record after the first failed one was not written, and no id of theirs was handed out: give back
+    // their numbers, so that the log stays without gaps. Only numbers after every written or pending record
+    // go back: a number already on disk is never handed out again (issue 7, item 1).
+    if (log.nextSeq === failed[failed.length - 1].seq + 1 && log.pending.length === 0) log.nextSeq = failed[0].seq;
     for (const p of failed) {
       log.depth--;
       log.bytes -= p.size;

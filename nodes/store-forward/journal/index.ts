@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Caps } from "./caps";
 import { writeCursor } from "./cursor";
-import { frame } from "./frame";
+import { frame, frameSize } from "./frame";
 import { GroupCommit } from "./group-commit";
 import { recoverLog } from "./recovery";
 import { PriorityLog } from "./segment-log";
@@ -103,25 +103,27 @@ export class Journal {
     if (this.closed) return Promise.reject(new Error("store is closed"));
     const log = this.logs[priority];
     const now = this.opts.now();
-    const seq = log.nextSeq;
-    let buf: Buffer;
+    let size: number;
     try {
-      buf = frame(priority, seq, now, key, data);
+      size = frameSize(key, data);
     } catch (err) {
       return Promise.reject(err);
     }
-    if (buf.length > this.opts.maxBytes) {
+    if (size > this.opts.maxBytes) {
       // It could never fit: refuse it under every policy rather than evict everything else first.
-      return Promise.reject(new JournalFullError(`record of ${buf.length} bytes is larger than the store (max bytes ${this.opts.maxBytes}): record refused`));
+      return Promise.reject(new JournalFullError(`record of ${size} bytes is larger than the store (max bytes ${this.opts.maxBytes}): record refused`));
     }
-    if (!this.caps.makeRoom(buf.length)) {
+    // Room first, the sequence number after: making room may write (and fail to write) the records appended in
+    // this tick, and a number taken before would then be handed out twice (issue 7, item 1).
+    if (!this.caps.makeRoom(size)) {
       if (this.opts.overflow === "reject") {
         return Promise.reject(new JournalFullError(`store is full (${this.depth} records, ${this.bytes} bytes): record refused`));
       }
       this.counters.drops.overflow++;
       return Promise.resolve({ accepted: false, reason: "overflow" });
     }
-    log.nextSeq++;
+    const seq = log.nextSeq++;
+    const buf = frame(priority, seq, now, key, data);
     log.depth++;
     log.bytes += buf.length;
     if (log.depth === 1) log.headTime = now;

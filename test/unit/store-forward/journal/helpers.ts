@@ -48,3 +48,16 @@ export function corrupt(file: string, at: number): void {
   b[at] ^= 0xff;
   fs.writeFileSync(file, b);
 }
+
+/** Make the next fs.writeSync fail with this errno code (a full disk, a read-only remount); returns the undo. */
+export function failNextWrite(code: string): () => void {
+  const fsw = fs as unknown as { writeSync: (...args: unknown[]) => number };
+  const orig = fsw.writeSync;
+  fsw.writeSync = () => {
+    fsw.writeSync = orig;
+    throw Object.assign(new Error(`${code}: simulated`), { code });
+  };
+  return () => {
+    fsw.writeSync = orig;
+  };
+}
