@@ -20,7 +20,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { Caps } from "./caps";
 import { writeCursor } from "./cursor";
-import { frame, frameSize } from "./frame";
+import { BODY_FIXED, HEADER, MAX_BODY, frame, frameSize } from "./frame";
 import { GroupCommit } from "./group-commit";
 import { recoverLog } from "./recovery";
 import { PriorityLog } from "./segment-log";
@@ -108,6 +108,10 @@ export class Journal {
       size = frameSize(key, data);
     } catch (err) {
       return Promise.reject(err);
+    }
+    if (size - HEADER > MAX_BODY) {
+      // A frame cannot address it: stored, it could never be read back and would block its priority (issue 7, item 5).
+      return Promise.reject(new JournalFullError(`record of ${size} bytes is larger than a stored record can be (${MAX_BODY - BODY_FIXED} bytes of key and data): record refused`));
     }
     if (size > this.opts.maxBytes) {
       // It could never fit: refuse it under every policy rather than evict everything else first.

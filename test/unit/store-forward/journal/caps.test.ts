@@ -75,4 +75,17 @@ describe("journal: caps and eviction", () => {
     assert.deepEqual(drain(j), [1, 2]);
     await j.close();
   });
+
+  // Issue 7, item 5: with maxBytes of 256 MiB or more, a record over 256 MiB was accepted, could never be read
+  // back, blocked its priority forever and was destroyed on restart.
+  it("a record larger than a frame can address (256 MiB) is refused at append, and the journal goes on", async () => {
+    const dir = tmp();
+    const j = Journal.open(opts(dir, { maxBytes: 2 ** 30, durability: "os" }));
+    await j.append(1, "a", data(1));
+    const big = Buffer.allocUnsafe(256 * 1024 * 1024 - 20 + 1);
+    await assert.rejects(j.append(1, "", big), (err: Error) => err instanceof JournalFullError && /larger than a stored record can be/.test(err.message));
+    await j.append(1, "b", data(2));
+    assert.deepEqual(drain(j), [1, 2]);
+    await j.close();
+  });
 });
