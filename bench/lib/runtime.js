@@ -1,16 +1,15 @@
 // An embedded Node-RED runtime for benchmarks: a temporary user directory, this package linked in as the
-// palette would install it, no HTTP listener, and a counting sink node. No test helper: it records every
-// call and would measure itself.
+// palette would install it, no HTTP listener, and counting sink nodes (lib/nodes/bench-sink). No test
+// helper: it records every call and would measure itself. One runtime per process (Node-RED is a singleton).
 "use strict";
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 const http = require("http");
-
-const root = path.resolve(__dirname, "..");
+const { root } = require("./package");
+const { tmpDir, rmDir } = require("./tmp");
 
 async function startRuntime(flow) {
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "m2m-bench-"));
+  const userDir = tmpDir("red");
   const pkg = require(path.join(root, "package.json"));
   fs.mkdirSync(path.join(userDir, "node_modules", path.dirname(pkg.name)), { recursive: true });
   fs.symlinkSync(root, path.join(userDir, "node_modules", pkg.name), "dir");
@@ -31,29 +30,45 @@ async function startRuntime(flow) {
   await RED.start();
   await new Promise((r) => setTimeout(r, 200));
   global.__benchSinks = {};
+  for (const n of flow) if (n.type && !RED.nodes.getNode(n.id) && n.type !== "tab") throw new Error(`node ${n.id} (${n.type}) did not start: is the package built?`);
+
+  /** Resolves with the seconds until sink `sinkId` has seen `n` more messages, counted from now. */
+  function expect(sinkId, n) {
+    const start = process.hrtime.bigint();
+    return new Promise((resolve) => {
+      global.__benchSinks[sinkId] = { got: 0, want: n, resolve: () => resolve(Number(process.hrtime.bigint() - start) / 1e9) };
+    });
+  }
+  /** Feed `n` messages from makeMsg(i) into node `id`, `perTick` per event-loop turn (as Node-RED delivers). */
+  function feed(id, n, makeMsg, perTick = 20) {
+    const node = RED.nodes.getNode(id);
+    return new Promise((resolve) => {
+      let sent = 0;
+      (function turn() {
+        for (let k = 0; k < perTick && sent < n; k++, sent++) node.receive(makeMsg(sent));
+        if (sent < n) setImmediate(turn);
+        else resolve();
+      })();
+    });
+  }
   return {
     RED,
-    /** Seconds to push `n` messages from makeMsg() into node `id` and see them all at sink `sinkId`. */
-    run(id, sinkId, n, makeMsg) {
-      const node = RED.nodes.getNode(id);
-      if (!node) throw new Error(`node ${id} did not start`);
-      return new Promise((resolve) => {
-        const start = process.hrtime.bigint();
-        global.__benchSinks[sinkId] = { got: 0, want: n, resolve: () => resolve(Number(process.hrtime.bigint() - start) / 1e9) };
-        let sent = 0;
-        (function feed() {
-          for (let k = 0; k < 20 && sent < n; k++, sent++) node.receive(makeMsg());
-          if (sent < n) setImmediate(feed);
-        })();
-      });
+    userDir,
+    expect,
+    feed,
+    /** Seconds to push `n` messages into node `id` until all `n` have reached sink `sinkId`. */
+    async run(id, sinkId, n, makeMsg) {
+      const done = expect(sinkId, n);
+      await feed(id, n, makeMsg);
+      return done;
     },
+    /** The last message sink `sinkId` saw. */
+    last: (sinkId) => global.__benchSinks[sinkId] && global.__benchSinks[sinkId].last,
     async stop() {
       await RED.stop();
-      fs.rmSync(userDir, { recursive: true, force: true });
+      rmDir(userDir);
     },
   };
 }
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-
-module.exports = { startRuntime, median };
+module.exports = { startRuntime };
