@@ -4,6 +4,7 @@
  * backoff, and watch the buffer's fill level.
  */
 import { Journal, JournalFullError, type AppendResult, type DropReason, type JournalOptions, type Priority, type StoredRecord } from "./journal";
+import { decodeRecord, encodeRecord } from "./record";
 
 export interface ForwarderOptions {
   nodeId: string;
@@ -123,18 +124,14 @@ export class Forwarder {
     return { key: `${this.opts.nodeId}/${this.io.now()}/${this.seq++}`, derived: false };
   }
 
-  /** Store a message. Resolves when it is durable; rejects under the reject policy or on a disk error. */
+  /**
+   * Store a message. Resolves when it is durable; rejects under the reject policy, on a disk error, or with a
+   * RecordError naming the property that cannot be stored (a function, a BigInt, a cycle: see record.ts).
+   */
   async store(msg: Msg): Promise<AppendResult> {
     const priority = priorityOf(msg);
     const { key, derived } = this.keyOf(msg);
-    const copy: Msg = {};
-    for (const k of Object.keys(msg)) if (k !== "_msgid" && k !== "_sf") copy[k] = msg[k];
-    let data: Buffer;
-    try {
-      data = Buffer.from(JSON.stringify(copy));
-    } catch (err) {
-      throw new Error(`message cannot be stored as JSON: ${(err as Error).message}`, { cause: err });
-    }
+    const data = encodeRecord(msg);
     this.counters.in++;
     const result = await this.journal.append(priority, derived ? "" : key, data);
     this.checkFill();
@@ -283,18 +280,22 @@ export class Forwarder {
     // loses messages, new ones wait rather than pile up.
     while (this.flights.size < this.opts.window && this.journal.hasNext()) {
       const records: StoredRecord[] = [];
+      const msgs: Msg[] = [];
       let bytes = 0;
       // Check the bucket for the first record; a batch may overdraw it a little.
       if (!this.canTake()) break;
       while (records.length < this.opts.batchSize) {
         const r = this.journal.next();
         if (!r) break;
+        const m = this.decode(r);
+        if (!m) continue;
         records.push(r);
+        msgs.push(m);
         bytes += r.data.length;
       }
       if (records.length === 0) break;
       this.take(bytes);
-      const flight = this.toFlight(records, bytes);
+      const flight = this.toFlight(records, msgs, bytes);
       const id = `f${this.seq++}`;
       this.flights.set(id, flight);
       for (const rid of flight.ids) this.byRecord.set(rid, id);
@@ -317,8 +318,18 @@ export class Forwarder {
     return false;
   }
 
-  private toFlight(records: StoredRecord[], bytes: number): Flight {
-    const msgs = records.map((r) => JSON.parse(r.data.toString("utf8")) as Msg);
+  /** The message of a record; a record that is not one (never written by encodeRecord) is dropped with an alert. */
+  private decode(r: StoredRecord): Msg | undefined {
+    try {
+      return decodeRecord(r.data);
+    } catch (err) {
+      this.journal.ack(r.id);
+      this.io.alert({ alert: "unreadable", id: r.id, error: (err as Error).message });
+      return undefined;
+    }
+  }
+
+  private toFlight(records: StoredRecord[], msgs: Msg[], bytes: number): Flight {
     return {
       ids: records.map((r) => r.id),
       keys: records.map((r, i) => r.key || readingKey(msgs[i]) || r.id),

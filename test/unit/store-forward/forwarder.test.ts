@@ -203,6 +203,33 @@ describe("forwarder", () => {
     assert.equal(sent.length, 4);
   });
 
+  it("a Buffer payload (and Buffers inside the payload) is sent as a Buffer, on the first send and on a replay", async () => {
+    const { fwd, clock, sent, ack } = make({ ackTimeoutMs: 1000 });
+    const bytes = Buffer.from([0x01, 0x02, 0xff]);
+    await fwd.store({ topic: "raw", payload: bytes });
+    await fwd.store({ payload: { frame: Buffer.from("ab"), n: 1 } });
+    clock.advance(1500); // no ack: both are sent again after the timeout and the backoff
+    assert.equal(sent.length, 4);
+    for (const m of [sent[0], sent[2]]) {
+      assert.ok(Buffer.isBuffer(m.payload), "a Buffer, not {type, data}");
+      assert.deepEqual(m.payload, bytes);
+    }
+    for (const m of [sent[1], sent[3]]) assert.ok(Buffer.isBuffer((m.payload as { frame: unknown }).frame));
+    ack(sent[2]);
+    ack(sent[3]);
+    assert.equal(fwd.journal.depth, 0);
+  });
+
+  it("a message that cannot be stored (a function, a BigInt, a cycle) is refused with an error naming the property", async () => {
+    const { fwd } = make();
+    await assert.rejects(fwd.store({ payload: { deviceId: "d", timestamp: "t", cb: () => 1 } }), /msg\.payload\.cb is a function/);
+    await assert.rejects(fwd.store({ payload: 10n }), /msg\.payload is a BigInt/);
+    const cyc: Msg = { payload: 1 };
+    cyc.self = cyc;
+    await assert.rejects(fwd.store(cyc), /msg\.self is a circular reference/);
+    assert.equal(fwd.journal.depth, 0, "nothing stored");
+  });
+
   it("pause and offline hold everything back; resume and online let it go", async () => {
     const { fwd, sent, store } = make();
     fwd.pause();
