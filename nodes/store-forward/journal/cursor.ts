@@ -17,35 +17,43 @@ export interface Cursor {
 
 export const CURSOR_FILE = "cursor.json";
 
-/** The cursor of a log folder, or undefined when there is none or it cannot be trusted. */
+/**
+ * The cursor of a log folder, or undefined when there is none or it cannot be trusted: every cursor carries a
+ * CRC-32 of its text without it, and one that fails it (a changed digit, a torn write) or has none is ignored,
+ * which replays the log from its oldest segment: duplicates, never a loss (issue 7, item 3).
+ */
 export function readCursor(dir: string): Cursor | undefined {
   let cursor: Cursor | undefined;
   try {
-    cursor = JSON.parse(fs.readFileSync(path.join(dir, CURSOR_FILE), "utf8"));
-    // Written in place on a full disk, with a checksum of the cursor without it: a torn write does not count.
-    if (cursor && typeof (cursor as { crc?: unknown }).crc === "number") {
-      const { crc, ...rest } = cursor as Cursor & { crc: number };
-      cursor = crc32(Buffer.from(JSON.stringify(rest))) === crc ? rest : undefined;
-    }
+    const raw = JSON.parse(fs.readFileSync(path.join(dir, CURSOR_FILE), "utf8")) as (Cursor & { crc?: unknown }) | null;
+    if (!raw || typeof raw.crc !== "number") return undefined;
+    const { crc, ...rest } = raw;
+    cursor = crc32(Buffer.from(JSON.stringify(rest))) === crc ? rest : undefined;
   } catch {
     cursor = undefined;
   }
-  if (cursor && !(typeof cursor.seq === "number" && typeof cursor.segment === "number" && typeof cursor.offset === "number")) cursor = undefined;
+  if (cursor && !(Number.isInteger(cursor.seq) && Number.isInteger(cursor.segment) && Number.isInteger(cursor.offset) && cursor.offset >= 0)) cursor = undefined;
   return cursor;
+}
+
+/** The cursor's text: its fields and a CRC-32 of them. */
+export function cursorText(cursor: Cursor): string {
+  const text = JSON.stringify(cursor);
+  return JSON.stringify({ ...cursor, crc: crc32(Buffer.from(text)) });
 }
 
 /** Write the cursor of a log folder; returns the bytes written. Throws what the file system throws. */
 export function writeCursor(dir: string, cursor: Cursor, sync: boolean): number {
-  const text = JSON.stringify(cursor);
+  const text = cursorText(cursor);
   const file = path.join(dir, CURSOR_FILE);
   try {
     writeFileAtomic(file, text, sync);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOSPC" && (err as NodeJS.ErrnoException).code !== "EDQUOT") throw err;
-    // A full disk has no block for a new file: overwrite the cursor in place, with a checksum. A torn
-    // overwrite is detected on recovery and replays from the oldest segment (duplicates, never a loss),
-    // and the delivered segments can go, which gives the space back.
-    writeInPlace(file, JSON.stringify({ ...cursor, crc: crc32(Buffer.from(text)) }), sync);
+    // A full disk has no block for a new file: overwrite the cursor in place. A torn overwrite fails its
+    // checksum on recovery and replays from the oldest segment (duplicates, never a loss), and the delivered
+    // segments can go, which gives the space back.
+    writeInPlace(file, text, sync);
   }
   return text.length;
 }

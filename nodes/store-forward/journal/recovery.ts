@@ -16,7 +16,10 @@ export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineD
   fs.mkdirSync(log.dir, { recursive: true });
   const names = fs.readdirSync(log.dir).filter((f) => SEGMENT_NAME.test(f)).sort();
   log.segments = names.map((f) => ({ first: Number(f.slice(0, 16)), file: path.join(log.dir, f), size: fs.statSync(path.join(log.dir, f)).size }));
+  // A cursor that does not name a record boundary of this log (it points past the log, or into a record) is not
+  // trusted: the log is replayed from its oldest segment, duplicates and never a loss (issue 7, item 3).
   let cursor: Cursor | undefined = readCursor(log.dir);
+  if (cursor && !cursorFits(log, cursor)) cursor = undefined;
   // Segments wholly before the cursor's segment are delivered: delete them.
   let start = 0;
   // Records after the first unacknowledged one that were acknowledged already: not delivered again.
@@ -120,4 +123,27 @@ export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineD
   log.read = { ...log.head };
   report.records += log.depth;
   report.bytes += log.bytes;
+}
+
+/**
+ * Whether a cursor names a record boundary of the log: the start of its record in the segment it names, or (the
+ * segment it names is gone) a sequence number no later than the end of the segment that would hold it.
+ */
+function cursorFits(log: PriorityLog, c: Cursor): boolean {
+  const named = log.segments.findIndex((s) => s.first === c.segment);
+  if (named >= 0) {
+    const s = log.segments[named];
+    if (c.offset > s.size || c.seq < s.first) return false;
+    if (c.offset === 0) return c.seq === s.first;
+    let fits = false;
+    log.scan(s, 0, s.first, (r, at) => {
+      if (at + r.size === c.offset && r.seq + 1 === c.seq) fits = true;
+    });
+    return fits;
+  }
+  const holding = log.segments.filter((s) => s.first <= c.seq);
+  if (holding.length === 0) return true; // before the log: the records between are counted as lost
+  const s = holding[holding.length - 1];
+  if (s !== log.segments[log.segments.length - 1]) return true;
+  return log.scan(s, 0, s.first, () => undefined).nextSeq >= c.seq;
 }
