@@ -1,94 +1,66 @@
 /**
- * meter-normalize: the Node-RED wrapper. Reads the config, wires 'input' and 'close', sets the status.
- * The logic lives in normalizer.ts and the modules it imports.
+ * meter-normalize: the Node-RED wrapper, a definition for the shared node runtime. The logic lives in
+ * normalizer.ts and the modules it imports.
  */
-import type { Node, NodeAPI, NodeDef, NodeMessageInFlow } from "node-red";
-import type { Request, Response } from "express";
-import { ConfigError, InputError, errorMessage } from "../shared/errors";
-import { StatusReporter } from "../shared/status";
+import type { NodeAPI } from "node-red";
+import { parseFields } from "../shared/fields";
+import { registerNode } from "../shared/node-runtime";
 import type { CanonicalReading } from "../shared/canonical-reading";
-import { createNormalizer, parseMeterNormalizeConfig, type MeterNormalizeDef, type Normalizer } from "./normalizer";
-
-type MeterNormalizeNodeDef = NodeDef & MeterNormalizeDef;
+import { FIELDS } from "./fields";
+import { MIGRATIONS } from "./migrations";
+import { compileRegisterMap } from "./register-map";
+import { createJsonReader } from "./json-input";
+import { createNormalizer, parseMeterNormalizeConfig, type MeterNormalizeDef, type NormalizerConfig } from "./normalizer";
 
 export = (RED: NodeAPI) => {
-  function MeterNormalizeNode(this: Node, def: MeterNormalizeNodeDef) {
-    RED.nodes.createNode(this, def);
-    const status = new StatusReporter(this);
-    let normalizer: Normalizer | undefined;
-    // The last reading, and its status texts, translated only when the status is shown.
-    let last: CanonicalReading | undefined;
-    const count = () => (last ? Object.keys(last.measurements).length : 0);
-    const okText = () => RED._("meter-normalize.status.ok", { count: count() });
-    const qualityText = () => RED._("meter-normalize.status.quality", { count: count(), quality: last?.quality ?? "" });
-    let configError: string | undefined;
-    try {
-      normalizer = createNormalizer(parseMeterNormalizeConfig(def));
-      status.clear();
-    } catch (err) {
-      configError = errorMessage(err);
-      this.error(RED._("meter-normalize.errors.config", { error: configError ?? "" }));
-      status.error(RED._("meter-normalize.status.configError"));
-    }
-
-    this.on("input", (msg: NodeMessageInFlow, send, done) => {
-      if (!normalizer) {
-        done(new Error(`configuration: ${configError}`));
-        return;
-      }
-      let results;
-      try {
-        results = normalizer.normalize(msg as unknown as Record<string, unknown>, Date.now());
-      } catch (err) {
-        status.error(err instanceof InputError ? err.short : RED._("meter-normalize.status.error"));
-        done(err instanceof Error ? err : new Error(String(err)));
-        return;
-      }
-      const o = msg as unknown as Record<string, unknown>;
-      if (o.registerMap !== undefined) delete o.registerMap;
-      // Clone for the extra readings of a multi-reading SenML pack before the original is reused.
-      const out = results.length === 1 ? undefined : results.map((_, i) => (i === 0 ? msg : RED.util.cloneMessage(msg)));
-      o.payload = results[0].reading;
-      o.topic = results[0].topic;
-      if (out) {
-        for (let i = 1; i < results.length; i++) {
-          (out[i] as unknown as Record<string, unknown>).payload = results[i].reading;
-          (out[i] as unknown as Record<string, unknown>).topic = results[i].topic;
-        }
-      }
-      last = results[results.length - 1].reading;
-      if (last.quality === "GOOD") status.ok(okText);
-      else status.warn(qualityText);
-      send(out ? [out] : msg);
-      done();
-    });
-
-    this.on("close", (_removed: boolean, done: () => void) => {
-      status.clear();
-      status.close();
-      done();
-    });
-  }
-
-  RED.nodes.registerType("meter-normalize", MeterNormalizeNode);
-
-  // Live validation for the edit dialog: the same checks the runtime makes, with the same messages.
-  RED.httpAdmin.post(
-    "/m2m/meter-normalize/validate",
-    RED.auth.needsPermission("meter-normalize.read"),
-    (req: Request, res: Response) => {
-      const body = (req.body ?? {}) as MeterNormalizeDef;
-      try {
-        const cfg = parseMeterNormalizeConfig(body);
-        res.json({
-          ok: true,
-          mapId: cfg.map?.mapId,
-          mapVersion: cfg.map?.mapVersion,
-          points: cfg.map?.points.length ?? 0,
-        });
-      } catch (err) {
-        res.json({ ok: false, error: errorMessage(err), field: err instanceof ConfigError ? err.field : undefined });
-      }
+  registerNode<NormalizerConfig>(RED, {
+    type: "meter-normalize",
+    fields: FIELDS,
+    migrations: MIGRATIONS,
+    parse(def) {
+      parseFields(FIELDS, def);
+      return parseMeterNormalizeConfig(def as MeterNormalizeDef);
     },
-  );
+    summary: (cfg) => ({ mapId: cfg.map?.mapId, mapVersion: cfg.map?.mapVersion, points: cfg.map?.points.length ?? 0 }),
+    checkers: {
+      registerMap(text) {
+        const map = compileRegisterMap(text);
+        return { mapId: map.mapId, mapVersion: map.mapVersion, points: map.points.length };
+      },
+      jsonMapping(text) {
+        createJsonReader(text);
+      },
+      devices(text) {
+        parseMeterNormalizeConfig({ devices: text });
+      },
+    },
+    create({ config, status, t }) {
+      const normalizer = createNormalizer(config);
+      // The last reading, and its status texts, translated only when the status is shown.
+      let last: CanonicalReading | undefined;
+      let count = 0;
+      const okText = () => t("meter-normalize.status.ok", { count });
+      const qualityText = () => t("meter-normalize.status.quality", { count, quality: last?.quality ?? "" });
+      return {
+        input(msg, send) {
+          const results = normalizer.normalize(msg, Date.now());
+          if (msg.registerMap !== undefined) delete msg.registerMap;
+          // One message whatever the input held: a pack of many readings leaves as one array payload (the
+          // contract every node accepts), never as one cloned message per reading.
+          if (results.length === 1) {
+            msg.payload = results[0].reading;
+            msg.topic = results[0].topic;
+          } else {
+            msg.payload = results.map((r) => r.reading);
+            msg.topic = results[0].topic;
+          }
+          last = results[results.length - 1].reading;
+          count = Object.keys(last.measurements).length;
+          if (results.every((r) => r.reading.quality === "GOOD")) status.ok(okText);
+          else status.warn(qualityText);
+          send(msg as never);
+        },
+      };
+    },
+  });
 };
