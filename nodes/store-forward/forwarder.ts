@@ -105,7 +105,7 @@ export class Forwarder {
     this.caps = { maxRecords: journalOptions.maxRecords, maxBytes: journalOptions.maxBytes };
     this.journal.onWritten = () => this.pump();
     this.journal.onDrop = (ids) => this.forget(ids);
-    this.tokens = { msgs: opts.rateMsgs, bytes: opts.rateBytes, at: io.now() };
+    this.tokens = this.fullBucket(io.now());
     this.counters.at = io.now();
   }
 
@@ -175,7 +175,7 @@ export class Forwarder {
 
   /** Send now what is due and what waits for a retry, with a full token bucket. */
   flush(): void {
-    this.tokens = { msgs: this.opts.rateMsgs, bytes: this.opts.rateBytes, at: this.io.now() };
+    this.tokens = this.fullBucket(this.io.now());
     for (const f of this.flights.values()) if (f.retryAt !== undefined) f.retryAt = 0;
     // A pending refill timer would make pump() return at once: the full bucket is there now.
     if (this.pumpTimer) this.io.clearTimer(this.pumpTimer);
@@ -384,10 +384,18 @@ export class Forwarder {
     }
   }
 
+  /**
+   * The bucket holds one second's worth, and at least one message: under 1 msg/s (0.5 is one message every
+   * 2 s) a bucket of rateMsgs tokens would never hold the one a message takes.
+   */
+  private fullBucket(at: number): { msgs: number; bytes: number; at: number } {
+    return { msgs: Math.max(1, this.opts.rateMsgs), bytes: this.opts.rateBytes, at };
+  }
+
   private refill(now: number): void {
     const dt = Math.max(0, now - this.tokens.at) / 1000;
     this.tokens.at = now;
-    if (this.opts.rateMsgs > 0) this.tokens.msgs = Math.min(this.opts.rateMsgs, this.tokens.msgs + dt * this.opts.rateMsgs);
+    if (this.opts.rateMsgs > 0) this.tokens.msgs = Math.min(Math.max(1, this.opts.rateMsgs), this.tokens.msgs + dt * this.opts.rateMsgs);
     if (this.opts.rateBytes > 0) this.tokens.bytes = Math.min(this.opts.rateBytes, this.tokens.bytes + dt * this.opts.rateBytes);
   }
 

@@ -93,6 +93,21 @@ describe("forwarder", () => {
     }
   });
 
+  it("rateMsgs under 1 works: 0.5 is one message every 2 s", async () => {
+    const { fwd, clock, sent, store } = make({ rateMsgs: 0.5 });
+    fwd.setOnline(false);
+    await store(0, 5);
+    fwd.setOnline(true);
+    assert.equal(sent.length, 1, "the bucket holds one message");
+    clock.advance(1999);
+    assert.equal(sent.length, 1);
+    clock.advance(1);
+    assert.equal(sent.length, 2);
+    clock.advance(6000);
+    assert.equal(sent.length, 5);
+    assert.deepEqual(sent.slice(1).map((m, i) => m.at - sent[i].at), [2000, 2000, 2000, 2000]);
+  });
+
   it("rateBytes paces the replay by size", async () => {
     const { fwd, clock, sent, store } = make({ rateBytes: 2000 });
     fwd.setOnline(false);
