@@ -25,6 +25,8 @@ export interface ForwarderOptions {
   watermarks: number[];
   degradeAt: number;
   staleAfterMs: number;
+  /** Attempts after which a record that is still not acknowledged raises one `stuck` alert (default 10). */
+  stuckAfter?: number;
 }
 
 export interface SfMeta {
@@ -59,6 +61,10 @@ interface Flight {
   timer?: unknown;
   /** Waiting for its retry time (not out). */
   retryAt?: number;
+  /** Why the last attempt failed (a nack's error message, or the ack timeout). */
+  lastError?: string;
+  /** The `stuck` alert was raised for this message. */
+  stuck?: boolean;
 }
 
 const isRec = (v: unknown): v is Msg => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -149,7 +155,7 @@ export class Forwarder {
     const flight = flightId ? this.flights.get(flightId) : undefined;
     if (msg.error !== undefined && msg.error !== null) {
       this.counters.nacked++;
-      if (flight && flightId) this.retryLater(flightId, flight);
+      if (flight && flightId) this.retryLater(flightId, flight, errorText(msg.error));
       return true;
     }
     for (const id of ids) if (this.journal.ack(id)) this.counters.acked++;
@@ -352,16 +358,22 @@ export class Forwarder {
     msg._sf = sf;
     f.timer = this.io.setTimer(() => {
       this.counters.timeouts++;
-      this.retryLater(id, f);
+      this.retryLater(id, f, `no ack within ${this.opts.ackTimeoutMs / 1000} s`);
     }, this.opts.ackTimeoutMs);
     this.counters.out++;
     this.io.send(msg);
   }
 
   /** Resend after a jittered exponential backoff: a random delay between half and all of base × 2^(attempt-1). */
-  private retryLater(id: string, f: Flight): void {
+  private retryLater(id: string, f: Flight, error: string): void {
     if (f.timer) this.io.clearTimer(f.timer);
     f.timer = undefined;
+    f.lastError = error;
+    if (!f.stuck && f.attempt >= (this.opts.stuckAfter ?? 10)) {
+      f.stuck = true;
+      const batch = f.ids.length > 1 ? { ids: f.ids, keys: f.keys } : {};
+      this.io.alert({ alert: "stuck", key: f.keys[0], id: f.ids[0], attempts: f.attempt, lastError: error, ...batch, percentFull: round1(this.percentFull()), depth: this.journal.depth });
+    }
     const exp = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** Math.min(30, f.attempt - 1));
     f.retryAt = this.io.now() + exp * (0.5 + 0.5 * this.io.random());
     if (this.flights.has(id)) this.pump();
@@ -434,6 +446,13 @@ export { JournalFullError, type DropReason };
 function readingKey(msg: Msg): string | undefined {
   const p = msg.payload;
   return isRec(p) && typeof p.deviceId === "string" && typeof p.timestamp === "string" ? `${p.deviceId}/${p.timestamp}` : undefined;
+}
+
+/** The text of a msg.error: a Catch node's {message, source}, an Error, or anything else. */
+function errorText(e: unknown): string {
+  if (isRec(e) && typeof e.message === "string") return e.message;
+  if (e instanceof Error) return e.message;
+  return typeof e === "string" ? e : JSON.stringify(e) ?? String(e);
 }
 
 function round1(x: number): number {

@@ -203,6 +203,44 @@ describe("forwarder", () => {
     assert.equal(sent.length, 2, "nothing more after the ack: its timers are gone");
   });
 
+  it("a record attempted stuckAfter times raises one stuck alert with its key and last error", async () => {
+    const { fwd, clock, sent, alerts, store } = make({ ackTimeoutMs: 1000, backoffMs: 10, maxBackoffMs: 10, stuckAfter: 3 });
+    await store(0, 2);
+    fwd.handleReturn({ _sf: sent[1]._sf }); // the second is acked
+    const nack = (m: Msg) => fwd.handleReturn({ _sf: m._sf, error: { message: "broker refused", source: { id: "mqtt1", type: "mqtt out" } } });
+    nack(sent[0]);
+    clock.advance(10);
+    nack(sent[2]);
+    clock.advance(10);
+    assert.equal(sf(sent[3]).attempt, 3);
+    assert.deepEqual(alerts.filter((a) => a.alert === "stuck"), [], "not before the third attempt failed");
+    clock.advance(1000); // the third attempt times out
+    const stuck = alerts.filter((a) => a.alert === "stuck");
+    assert.equal(stuck.length, 1);
+    assert.deepEqual({ ...stuck[0], percentFull: undefined, depth: undefined }, { alert: "stuck", key: "d/t00000", id: sf(sent[0]).id, attempts: 3, lastError: "no ack within 1 s", percentFull: undefined, depth: undefined });
+    for (let i = 0; i < 5; i++) {
+      nack(sent[sent.length - 1]);
+      clock.advance(10);
+    }
+    assert.equal(alerts.filter((a) => a.alert === "stuck").length, 1, "once");
+    assert.ok(sf(sent[sent.length - 1]).attempt >= 8);
+  });
+
+  it("stuckAfter defaults to 10 attempts; the alert carries the last nack's message", async () => {
+    const { fwd, clock, sent, alerts, store } = make({ backoffMs: 10, maxBackoffMs: 10 });
+    await store(0, 1);
+    for (let i = 0; i < 9; i++) {
+      fwd.handleReturn({ _sf: sent[sent.length - 1]._sf, error: { message: `fail ${i}` } });
+      clock.advance(10);
+    }
+    assert.equal(alerts.filter((a) => a.alert === "stuck").length, 0);
+    fwd.handleReturn({ _sf: sent[sent.length - 1]._sf, error: { message: "fail 9" } });
+    const stuck = alerts.filter((a) => a.alert === "stuck");
+    assert.equal(stuck.length, 1);
+    assert.equal(stuck[0].attempts, 10);
+    assert.equal(stuck[0].lastError, "fail 9");
+  });
+
   it("flush sends what waits for a retry now, and refills the token bucket", async () => {
     const { fwd, clock, sent, store } = make({ ackTimeoutMs: 60_000, backoffMs: 1000, maxBackoffMs: 300_000, rateMsgs: 2 });
     fwd.setOnline(false);
