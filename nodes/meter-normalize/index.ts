@@ -4,3 +4,4 @@
  */
 export { compileRegisterMap, registerMapSchema, type RegisterMap, type CompiledMap } from "./register-map";
 export { createNormalizer, parseMeterNormalizeConfig, detectInput, type Normalizer, type NormalizerConfig, type NormalizedReading, type MeterNormalizeDef, type InputKind } from "./normalizer";
+export { toOutput, type NormalizedOutput } from "./normalizer";

@@ -100,6 +100,31 @@ export function parseMeterNormalizeConfig(def: MeterNormalizeDef): NormalizerCon
   };
 }
 
+/** What leaves the node for one input message: its msg.payload and msg.topic. */
+export interface NormalizedOutput {
+  /** The reading, or for a multi-reading input (a SenML pack with several times or devices) the readings in order. */
+  payload: CanonicalReading | CanonicalReading[];
+  topic: string;
+}
+
+/**
+ * One output message for the results of one input: a single reading as the payload, or several as one array
+ * (the contract every node accepts: a payload is one reading or an array of them). One message, not one per
+ * reading, so a pack of thousands of readings is not thousands of message clones.
+ *
+ * The topic is the first reading's: for one reading its own, for a pack of one device (the usual case: one device,
+ * many times) the topic they all share. A pack that mixes devices (several SenML base names) still leaves under
+ * the first one's topic; a consumer of such an array reads each reading's deviceId, the topic is only a hint.
+ * Throws on an empty list (normalize never returns one).
+ */
+export function toOutput(results: readonly NormalizedReading[]): NormalizedOutput {
+  if (results.length === 0) throw new Error("toOutput: no readings");
+  if (results.length === 1) return { payload: results[0].reading, topic: results[0].topic };
+  const payload: CanonicalReading[] = new Array(results.length);
+  for (let k = 0; k < results.length; k++) payload[k] = results[k].reading;
+  return { payload, topic: results[0].topic };
+}
+
 /** Which kind of input a message is. */
 export function detectInput(msg: Rec): Exclude<InputKind, "auto"> | undefined {
   if (isFailedRead(msg) || modbusRequestOf(msg)) return "modbus";
@@ -178,14 +203,16 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
       meta = cfg.site ? { site: cfg.site, ...entry?.meta } : { ...entry?.meta };
       reading.meta = meta;
     }
-    const topic = readingTopic({
-      region: entry?.region ?? cfg.region,
-      site: typeof meta?.site === "string" ? meta.site : undefined,
-      deviceType: entry?.deviceType ?? (typeof meta?.meterType === "string" ? meta.meterType : undefined) ?? cfg.deviceType,
-      deviceId,
-    });
-    return { reading, topic };
+    const region = entry?.region ?? cfg.region;
+    const site = typeof meta?.site === "string" ? meta.site : undefined;
+    const deviceType = entry?.deviceType ?? (typeof meta?.meterType === "string" ? meta.meterType : undefined) ?? cfg.deviceType;
+    // The readings of a pack (and of one meter, poll after poll) share their topic: build it once.
+    let t = lastTopic;
+    if (!t || t.deviceId !== deviceId || t.region !== region || t.site !== site || t.deviceType !== deviceType)
+      lastTopic = t = { region, site, deviceType, deviceId, topic: readingTopic({ region, site, deviceType, deviceId }) };
+    return { reading, topic: t.topic };
   }
+  let lastTopic: { region?: string; site?: string; deviceType?: string; deviceId: string; topic: string } | undefined;
 
   function parseJsonText(p: unknown): unknown {
     if (typeof p === "string" && /^\s*[[{]/.test(p)) {

@@ -26,7 +26,10 @@ export interface SenmlGroup {
   measurements: Record<string, Measurement>;
 }
 
-const SENML_KEYS = ["bn", "bt", "bu", "bv", "bs", "bver", "n", "u", "v", "vs", "vb", "vd", "s", "t", "ut"];
+const SENML_KEYS = new Set(["bn", "bt", "bu", "bv", "bs", "bver", "n", "u", "v", "vs", "vb", "vd", "s", "t", "ut"]);
+const NAME = /^[A-Za-z0-9][A-Za-z0-9:./_-]*$/;
+/** A field name ending in "_" (RFC 8428 section 4.4: must be understood). */
+const mustUnderstand = (k: string) => k.charCodeAt(k.length - 1) === 95;
 const RELATIVE_LIMIT = 2 ** 28;
 
 /**
@@ -37,7 +40,7 @@ export function isSenmlPack(payload: unknown): payload is Rec[] {
   if (!Array.isArray(payload) || payload.length === 0) return false;
   return payload.every(
     (r) => isRec(r) &&
-      Object.keys(r).some((k) => SENML_KEYS.includes(k) || k.endsWith("_")),
+      Object.keys(r).some((k) => SENML_KEYS.has(k) || mustUnderstand(k)),
   );
 }
 
@@ -71,10 +74,20 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
   let bu: string | undefined;
   let bv = 0;
   let bs = 0;
-  const groups = new Map<string, SenmlGroup>();
-  pack.forEach((r, i) => {
-    for (const k of Object.keys(r))
-      if (k.endsWith("_") && !SENML_KEYS.includes(k))
+  // Groups by device, then by time: numbers as keys, no key string built per record.
+  const byDevice = new Map<string | undefined, Map<number, SenmlGroup>>();
+  const groups: SenmlGroup[] = [];
+  let times: Map<number, SenmlGroup> | undefined;
+  // Names and base names repeat through a pack: each is checked once.
+  let checkedName: string | undefined;
+  let deviceOf = "";
+  let device: string | undefined;
+  let sorted = true;
+  let lastTime = -Infinity;
+  for (let i = 0; i < pack.length; i++) {
+    const r = pack[i];
+    for (const k in r)
+      if (mustUnderstand(k) && !SENML_KEYS.has(k) && Object.prototype.hasOwnProperty.call(r, k))
         throw new InputError(`SenML record ${i}: field "${k}" must be understood (RFC 8428 section 4.4) and this node does not know it`, "bad senml");
     if (r.bver !== undefined && (typeof r.bver !== "number" || r.bver > 10))
       throw new InputError(`SenML record ${i}: base version ${JSON.stringify(r.bver)} is not supported`, "bad senml");
@@ -84,14 +97,17 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
     bv = num(r, "bv", i) ?? bv;
     bs = num(r, "bs", i) ?? bs;
     const n = str(r, "n", i) ?? "";
-    const hasValue = ["v", "vs", "vb", "vd", "s"].some((k) => r[k] !== undefined);
+    const hasValue = r.v !== undefined || r.vs !== undefined || r.vb !== undefined || r.vd !== undefined || r.s !== undefined;
     if (!hasValue) {
       if (n !== "") throw new InputError(`SenML record ${i} ("${bn}${n}") has no value (v, vs, vb, vd or s)`, "bad senml");
-      return; // a record that only sets base fields
+      continue; // a record that only sets base fields
     }
-    if (bn + n === "") throw new InputError(`SenML record ${i} has no name (n or bn)`, "bad senml");
-    if (!/^[A-Za-z0-9][A-Za-z0-9:./_-]*$/.test(bn + n))
-      throw new InputError(`SenML record ${i}: name "${bn}${n}" has characters RFC 8428 does not allow`, "bad senml");
+    const name = bn + n;
+    if (name !== checkedName) {
+      if (name === "") throw new InputError(`SenML record ${i} has no name (n or bn)`, "bad senml");
+      if (!NAME.test(name)) throw new InputError(`SenML record ${i}: name "${name}" has characters RFC 8428 does not allow`, "bad senml");
+      checkedName = name;
+    }
     let value: Measurement["value"];
     if (r.v !== undefined) value = (num(r, "v", i) as number) + bv;
     else if (r.vs !== undefined) value = str(r, "vs", i) as string;
@@ -102,18 +118,25 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
     else value = (num(r, "s", i) as number) + bs;
     const resolved = bt + (num(r, "t", i) ?? 0);
     const timeMs = resolved < RELATIVE_LIMIT ? nowMs + Math.round(resolved * 1000) : Math.round(resolved * 1000);
-    const device = bn === "" ? undefined : bn.replace(/[:/]$/, "");
+    if (bn !== deviceOf || times === undefined) {
+      device = bn === "" ? undefined : bn.replace(/[:/]$/, "");
+      deviceOf = bn;
+      times = byDevice.get(device);
+      if (!times) byDevice.set(device, (times = new Map()));
+    }
     const measurement = bn === "" ? n : n === "" ? (device as string) : n;
     if (measurement === "__proto__") throw new InputError(`SenML record ${i}: "__proto__" cannot be a measurement name`, "bad senml");
-    const key = `${device ?? ""}\u0000${timeMs}`;
-    let g = groups.get(key);
+    let g = times.get(timeMs);
     if (!g) {
       g = { device, timeMs, measurements: {} };
-      groups.set(key, g);
+      times.set(timeMs, g);
+      groups.push(g);
+      if (timeMs < lastTime) sorted = false;
+      lastTime = timeMs;
     }
     const unit = str(r, "u", i) ?? bu;
     g.measurements[measurement] = withUnit(value, unit);
-  });
-  if (groups.size === 0) throw new InputError("SenML pack holds no record with a value", "bad senml");
-  return [...groups.values()].sort((a, b) => a.timeMs - b.timeMs);
+  }
+  if (groups.length === 0) throw new InputError("SenML pack holds no record with a value", "bad senml");
+  return sorted ? groups : groups.sort((a, b) => a.timeMs - b.timeMs);
 }

@@ -36,15 +36,36 @@ export function isValidZone(zone: string): boolean {
   return IANAZone.isValidZone(zone);
 }
 
-/** UTC ISO string with milliseconds and Z for epoch milliseconds. */
+const DAY_MS = 86_400_000;
+const PAD2 = Array.from({ length: 60 }, (_, k) => String(k).padStart(2, "0"));
+const PAD3 = Array.from({ length: 1000 }, (_, k) => String(k).padStart(3, "0"));
 let lastMs = NaN;
 let lastIso = "";
+let lastDay = NaN;
+let lastDayPrefix = "";
+
+/**
+ * UTC ISO string with milliseconds and Z for epoch milliseconds. Readings of one poll share their millisecond,
+ * and the readings of a SenML pack or a replay share their day: the date part is formatted once per day and
+ * the time of day by arithmetic, several times faster than Date#toISOString for thousands of readings.
+ */
 export function isoUtc(ms: number): string {
-  // Readings of one poll share their millisecond: format it once.
-  if (ms !== lastMs) {
-    lastIso = new Date(ms).toISOString();
-    lastMs = ms;
+  if (ms === lastMs) return lastIso;
+  if (!(ms >= 0 && ms <= MAX_MS) || !Number.isInteger(ms)) return new Date(ms).toISOString();
+  const day = Math.floor(ms / DAY_MS);
+  if (day !== lastDay) {
+    lastDayPrefix = new Date(day * DAY_MS).toISOString().slice(0, 11);
+    lastDay = day;
   }
+  let t = ms - day * DAY_MS;
+  const milli = t % 1000;
+  t = (t - milli) / 1000;
+  const sec = t % 60;
+  t = (t - sec) / 60;
+  const min = t % 60;
+  const hour = (t - min) / 60;
+  lastIso = `${lastDayPrefix}${PAD2[hour]}:${PAD2[min]}:${PAD2[sec]}.${PAD3[milli]}Z`;
+  lastMs = ms;
   return lastIso;
 }
 

@@ -2,7 +2,8 @@ import { it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { createNormalizer, detectInput, parseMeterNormalizeConfig, type MeterNormalizeDef } from "../../../nodes/meter-normalize/normalizer";
+import { createNormalizer, detectInput, parseMeterNormalizeConfig, toOutput, type MeterNormalizeDef } from "../../../nodes/meter-normalize/normalizer";
+import type { CanonicalReading } from "../../../nodes/shared/canonical-reading";
 import { FIXTURES, assertCanonical, fixture } from "../../helpers/fixtures";
 import { configError, inputError } from "../../helpers/errors";
 
@@ -269,4 +270,30 @@ it("plain JSON: an empty key is not a measurement name", () => {
   inputError(() => make().normalize({ payload: { "": 5 } }, NOW), /no numeric or boolean field/);
   inputError(() => make().normalize({ payload: { measurements: { "": { value: 5 } } } }, NOW), /msg\.payload\.measurements has an empty measurement name/);
   configError(() => parseMeterNormalizeConfig({ jsonMapping: '{"measurements":{"":{"path":"x"}}}' }), /JSON mapping: \/measurements\/ .*empty/);
+});
+
+it("toOutput: one reading is the payload; several leave as one array in time order, under the first reading's topic", () => {
+  const n = make({ deviceId: "" });
+  const single = n.normalize({ payload: [{ bn: "fridge-12:", n: "temp", v: 3.5 }] }, NOW);
+  assert.deepEqual(toOutput(single), { payload: single[0].reading, topic: "fridge-12" });
+  // issue 7 item 9: a pack with many times is one message whose payload is the array of readings
+  const pack: Record<string, unknown>[] = [{ bn: "fridge-12:", bt: 1770560100, n: "temp", u: "Cel", v: 3.5 }];
+  for (let k = 1; k < 6000; k++) pack.push({ n: "temp", t: k * 60, v: 3 + k / 100 });
+  const results = n.normalize({ payload: pack }, NOW);
+  const out = toOutput(results);
+  assert.ok(Array.isArray(out.payload));
+  assert.equal(out.payload.length, 6000);
+  assert.equal(out.topic, "fridge-12");
+  out.payload.forEach((r, k) => {
+    assert.equal(r, results[k].reading);
+    assert.equal(r.timestamp, new Date(1770560100000 + k * 60000).toISOString());
+  });
+  assertCanonical(out.payload[5999]);
+  // records out of time order still give readings in time order
+  const mixed = toOutput(n.normalize({ payload: [{ bn: "a/", bt: 1770560200, n: "x", v: 1 }, { n: "x", t: -100, v: 0 }, { bn: "b/", n: "y", v: 2 }] }, NOW));
+  assert.deepEqual((mixed.payload as CanonicalReading[]).map((r) => `${r.deviceId}@${r.timestamp}`), [
+    "a@2026-02-08T14:15:00.000Z", "a@2026-02-08T14:16:40.000Z", "b@2026-02-08T14:16:40.000Z",
+  ], "bt carries on to later records (RFC 8428 section 4.1)");
+  assert.equal(mixed.topic, "a", "devices mixed: the first reading's topic");
+  assert.throws(() => toOutput([]), /no readings/);
 });

@@ -47,3 +47,14 @@ it("bad timestamps are InputErrors that name what was wrong", () => {
     assert.throws(() => parseTimestamp(bad, berlin, "msg.timestamp"), (e: unknown) => e instanceof InputError && /msg\.timestamp/.test(e.message), String(bad));
   }
 });
+
+it("isoUtc formats like Date#toISOString across days, hours and milliseconds", () => {
+  const start = Date.parse("2025-12-31T22:59:58.997Z");
+  for (let k = 0; k < 200_000; k += 7) {
+    const ms = start + k * 37;
+    assert.equal(isoUtc(ms), new Date(ms).toISOString());
+  }
+  for (const ms of [0, 86_399_999, 951_782_400_000, 253_402_300_799_999]) assert.equal(isoUtc(ms), new Date(ms).toISOString());
+  assert.equal(isoUtc(1770560100000), "2026-02-08T14:15:00.000Z");
+  assert.equal(isoUtc(1770560100000), "2026-02-08T14:15:00.000Z", "cached");
+});
