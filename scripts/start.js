@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// `npm start`: the demo. Node-RED on http://127.0.0.1:1880 (PORT overrides), user directory .node-red/
+// `npm start`: the demo. Node-RED on http://127.0.0.1:1880 (PORT overrides; HOST=0.0.0.0 opens the editor to
+// the network, e.g. to reach a Raspberry Pi from a laptop: the editor then has no password), user directory .node-red/
 // inside the repo (git-ignored; DEMO_USER_DIR overrides), this package loaded the way the palette manager
 // would see it (a link in .node-red/node_modules), and every flow in flows/ deployed. The flows are copied
 // in anew at each start: edit flows/ to change the demo, or export from the editor.
@@ -10,6 +11,7 @@
 "use strict";
 const fs = require("fs");
 const net = require("net");
+const os = require("os");
 const path = require("path");
 const { spawn, execFileSync } = require("child_process");
 
@@ -17,6 +19,9 @@ const root = path.resolve(__dirname, "..");
 const pkg = require(path.join(root, "package.json"));
 const userDir = path.resolve(process.env.DEMO_USER_DIR || path.join(root, ".node-red"));
 const port = Number(process.env.PORT || 1880);
+// Where the editor listens. 127.0.0.1 (the default) keeps it to this machine: the demo's editor has no password.
+const host = process.env.HOST || "127.0.0.1";
+const loopback = /^(127\.|::1$|localhost$)/.test(host);
 const mqttPort = Number(process.env.MQTT_PORT || 1883);
 
 if (!fs.existsSync(path.join(root, "dist"))) {
@@ -44,7 +49,7 @@ const settings = path.join(userDir, "settings.js");
 fs.writeFileSync(
   settings,
   `module.exports = {
-  uiHost: "127.0.0.1",
+  uiHost: ${JSON.stringify(host)},
   uiPort: ${port},
   flowFile: "flows.json",
   credentialSecret: false,
@@ -55,6 +60,17 @@ fs.writeFileSync(
 };
 `,
 );
+
+/** The addresses to type in a browser: for 0.0.0.0 (or ::), this machine's own addresses. */
+function editorUrls() {
+  const fmt = (a) => `http://${a.includes(":") ? `[${a}]` : a}:${port}/`;
+  if (host !== "0.0.0.0" && host !== "::") return [fmt(host)];
+  const addrs = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((i) => i && (i.family === "IPv4" || (host === "::" && !i.address.startsWith("fe80"))))
+    .map((i) => i.address);
+  return [fmt("127.0.0.1"), ...addrs.filter((a) => a !== "127.0.0.1" && a !== "::1").map(fmt)];
+}
 
 /** The demo's MQTT broker, or undefined when another one already listens on the port. */
 async function startBroker() {
@@ -86,7 +102,14 @@ async function main() {
   const broker = await startBroker();
   const red = require.resolve("node-red/red.js", { paths: [root] });
   const shown = userDir.startsWith(root + path.sep) ? path.relative(root, userDir) : userDir;
-  console.log(`M2M demo: Node-RED at http://127.0.0.1:${port}/ (user directory ${shown}/)`);
+  for (const url of editorUrls()) console.log(`M2M demo: Node-RED at ${url} (user directory ${shown}/)`);
+  if (!loopback) {
+    console.log(
+      `M2M demo: WARNING: HOST=${host} opens the editor to the network, and it has no password: anyone who can reach ` +
+        `port ${port} can change and run flows on this machine. Use it on a trusted network only, or add adminAuth to ` +
+        `the settings scripts/start.js writes (https://nodered.org/docs/user-guide/runtime/securing-node-red).`,
+    );
+  }
   const child = spawn(process.execPath, [red, "--settings", settings, "--userDir", userDir], { stdio: "inherit" });
   for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => child.kill(sig));
   child.on("exit", async (code, signal) => {

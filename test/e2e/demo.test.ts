@@ -45,7 +45,7 @@ describe("the demo (npm start)", () => {
     tmp = makeTempDir("demo");
     mqttPort = await freePort();
     const port = await freePort();
-    const env = childEnv(process.execPath, { PORT: String(port), MQTT_PORT: String(mqttPort), DEMO_USER_DIR: path.join(tmp, "userDir") });
+    const env = childEnv(process.execPath, { PORT: String(port), MQTT_PORT: String(mqttPort), DEMO_USER_DIR: path.join(tmp, "userDir"), HOST: "" });
     nr = await launchNodeRed("npm start", process.execPath, [path.join(ROOT, "scripts", "start.js")], { cwd: ROOT, env, port });
   });
 
@@ -71,6 +71,10 @@ describe("the demo (npm start)", () => {
     const types = new Set(flows.map((n) => n.type));
     for (const t of ["meter-normalize", "store-forward", "mqtt out", "mqtt in"]) assert.ok(types.has(t), `no ${t} node deployed`);
     assert.match(nr!.log(), new RegExp(`MQTT broker \\(aedes\\) on 127\\.0\\.0\\.1:${mqttPort}`));
+    // The editor's address is printed, and by default it listens on this machine only (HOST opens it).
+    const url = nr!.url.replace(/\/$/, "");
+    assert.ok(nr!.log().includes(`Node-RED at ${url}/`), `npm start prints the editor's address ${url}/`);
+    assert.doesNotMatch(nr!.log(), /WARNING: HOST=/);
     client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: "demo-test-cloud", reconnectPeriod: 100 });
     client.on("message", (topic, payload) => received.push({ topic, reading: JSON.parse(payload.toString("utf8")) as Reading }));
     await client.subscribeAsync("eu-central/#", { qos: 1 });
