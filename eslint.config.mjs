@@ -24,6 +24,7 @@ export default tseslint.config(
     },
   },
   { files: ["**/*.js", "**/*.cjs"], rules: { "@typescript-eslint/no-require-imports": "off" }, languageOptions: { sourceType: "commonjs" } },
+  { files: ["nodes/shared/editor/*.js"], languageOptions: { sourceType: "script", globals: { ...globals.browser, RED: "readonly", $: "readonly" } } },
   { files: ["test/**/*.ts"], languageOptions: { globals: { ...globals.mocha } }, rules: { "@typescript-eslint/no-explicit-any": "off" } },
   {
     files: ["nodes/shared/**/*.ts"],

@@ -10,7 +10,7 @@
  * M2M.upgrade(node, type): in oneditprepare, bring a config saved by an older version up to date (the same
  *   migrations the runtime applies), so the dialog shows and saves the upgraded values.
  */
-/* global RED, $, window */
+/* global __M2M_CHECK_FIELD__ */
 (function () {
     "use strict";
     var M2M = (window.M2M = window.M2M || {});
