@@ -65,6 +65,8 @@ interface Flight {
   lastError?: string;
   /** The `stuck` alert was raised for this message. */
   stuck?: boolean;
+  /** JSON of the msg.error the stored message itself carried (sent with it): coming back with it is no nack. */
+  sentError?: string;
 }
 
 const isRec = (v: unknown): v is Msg => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -144,7 +146,15 @@ export class Forwarder {
     return result;
   }
 
-  /** A message that came back: an ack, or a nack when it carries msg.error. True if it was one of ours. */
+  /**
+   * A message that came back: an ack, or a nack when the transport's Catch node added an error to it. True
+   * if it was one of ours.
+   *
+   * A stored message may carry a msg.error of its own (an alarm routed from a Catch node upstream): that one
+   * is part of the data and goes out with the message. A return is a nack only when its msg.error differs
+   * from the one that was sent (compared as JSON: a Complete node's deep copy keeps it equal, while a Catch
+   * node replaces it with a new {message, source: {id, type, count}} and keeps the old one in msg._error).
+   */
   handleReturn(msg: Msg): boolean {
     const sf = msg._sf;
     if (!isRec(sf) || sf.node !== this.opts.nodeId) return false;
@@ -153,7 +163,7 @@ export class Forwarder {
     let flightId: string | undefined;
     for (const rid of ids) if ((flightId = this.byRecord.get(rid)) !== undefined) break;
     const flight = flightId ? this.flights.get(flightId) : undefined;
-    if (msg.error !== undefined && msg.error !== null) {
+    if (msg.error !== undefined && msg.error !== null && !(flight?.sentError !== undefined && safeJson(msg.error) === flight.sentError)) {
       this.counters.nacked++;
       if (flight && flightId) this.retryLater(flightId, flight, errorText(msg.error));
       return true;
@@ -344,6 +354,7 @@ export class Forwarder {
       storedAt: records[0].enqueuedAt,
       bytes,
       attempt: 1,
+      sentError: msgs[0].error === undefined || msgs[0].error === null ? undefined : safeJson(msgs[0].error),
     };
   }
 
@@ -446,6 +457,14 @@ export { JournalFullError, type DropReason };
 function readingKey(msg: Msg): string | undefined {
   const p = msg.payload;
   return isRec(p) && typeof p.deviceId === "string" && typeof p.timestamp === "string" ? `${p.deviceId}/${p.timestamp}` : undefined;
+}
+
+function safeJson(v: unknown): string | undefined {
+  try {
+    return JSON.stringify(v);
+  } catch {
+    return undefined;
+  }
 }
 
 /** The text of a msg.error: a Catch node's {message, source}, an Error, or anything else. */

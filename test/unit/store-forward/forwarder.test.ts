@@ -241,6 +241,29 @@ describe("forwarder", () => {
     assert.equal(stuck[0].lastError, "fail 9");
   });
 
+  it("a stored message that carried msg.error is acked when it comes back with that same error; a Catch node's new error is a nack", async () => {
+    const { fwd, clock, sent } = make({ ackTimeoutMs: 60_000, backoffMs: 100 });
+    const own = { message: "over-temperature alarm", source: { id: "catch-meters", type: "catch", count: 1 } };
+    await fwd.store({ topic: "alarm", payload: { deviceId: "d", timestamp: "t1" }, error: own });
+    await fwd.store({ topic: "alarm", payload: { deviceId: "d", timestamp: "t2" }, error: own });
+    assert.equal(sent.length, 2);
+    assert.deepEqual(sent[0].error, own, "the stored error goes out with the message");
+    // A Complete node returns a deep copy: the same error, not a new one.
+    assert.equal(fwd.handleReturn(structuredClone({ ...sent[0] })), true);
+    assert.equal(fwd.journal.depth, 1, "acked");
+    // The transport failed: its Catch node replaces msg.error and keeps the old one in msg._error.
+    const caught = { ...structuredClone(sent[1]), _error: structuredClone(own), error: { message: "publish failed", source: { id: "mqtt-out", type: "mqtt out", count: 1 } } };
+    fwd.handleReturn(caught);
+    const m = fwd.metrics();
+    assert.equal(m.nacked, 1);
+    assert.equal(m.acked, 1);
+    clock.advance(100);
+    assert.equal(sent.length, 3, "the nacked one is resent");
+    assert.deepEqual(sent[2].error, own);
+    fwd.handleReturn(structuredClone({ ...sent[2] }));
+    assert.equal(fwd.journal.depth, 0);
+  });
+
   it("flush sends what waits for a retry now, and refills the token bucket", async () => {
     const { fwd, clock, sent, store } = make({ ackTimeoutMs: 60_000, backoffMs: 1000, maxBackoffMs: 300_000, rateMsgs: 2 });
     fwd.setOnline(false);
