@@ -56,3 +56,95 @@ export function writeInPlace(file: string, data: string | Buffer, sync: boolean)
     fs.closeSync(fd);
   }
 }
+
+/** What an errno code means for a storage folder or file, in words a user can act on. */
+const CAUSES: Record<string, string> = {
+  EROFS: "the file system is read-only (a failing SD card is often remounted read-only)",
+  ENOENT: "a folder on the way does not exist",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOSPC: "no space left on the device",
+  EDQUOT: "the disk quota is used up",
+  ENOTDIR: "a part of the path is a file, not a folder",
+  EEXIST: "a file of that name is in the way",
+  EIO: "an I/O error on the storage device",
+  EMFILE: "too many open files",
+  ENAMETOOLONG: "the path is too long",
+  ELOOP: "too many symbolic links on the way",
+};
+
+/** A storage error that names the real cause, the errno code and the path. `code` is kept for callers that test it. */
+export class StorageError extends Error {
+  override readonly name = "StorageError";
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+    readonly path: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Describe a file system error: "cannot <action> <path>: <cause> (<CODE>)". */
+export function storageError(err: unknown, action: string, file: string): StorageError {
+  if (err instanceof StorageError) return err;
+  const e = err as NodeJS.ErrnoException;
+  const code = typeof e?.code === "string" ? e.code : undefined;
+  const cause = (code && CAUSES[code]) ?? (e?.message || String(err));
+  return new StorageError(`cannot ${action} ${file}: ${cause}${code ? ` (${code})` : ""}`, code, file);
+}
+
+/** Kernel file systems where a storage folder must never go (mkdir under /proc can loop forever). */
+const VIRTUAL = ["/proc", "/sys", "/dev"];
+
+function underVirtual(p: string): string | undefined {
+  return VIRTUAL.find((v) => p === v || p.startsWith(`${v}/`));
+}
+
+/**
+ * Create a folder and its parents, one level at a time (`fs.mkdirSync(dir, { recursive: true })` loops forever
+ * under /proc, a Node.js bug). Refuses /proc, /sys and /dev (also through a symbolic link), and names the real
+ * cause of a failure (EROFS is not ENOENT), with the errno code and the path.
+ */
+export function ensureDir(dir: string): void {
+  const abs = path.resolve(dir);
+  const refuse = (where: string) =>
+    new StorageError(`cannot use ${abs} for storage: it is under ${where}, a kernel file system, not a disk`, "EINVAL", abs);
+  const virtual = underVirtual(abs);
+  if (virtual) throw refuse(virtual);
+  // The deepest part that exists, then each missing level below it.
+  const missing: string[] = [];
+  let cur = abs;
+  for (;;) {
+    let st: fs.Stats | undefined;
+    try {
+      st = fs.statSync(cur);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw storageError(err, "reach", cur);
+    }
+    if (st) {
+      if (!st.isDirectory()) throw storageError(Object.assign(new Error("not a directory"), { code: "ENOTDIR" }), "create the folder", abs);
+      break;
+    }
+    missing.unshift(cur);
+    const parent = path.dirname(cur);
+    if (parent === cur) break;
+    cur = parent;
+  }
+  let real: string;
+  try {
+    real = fs.realpathSync(cur);
+  } catch (err) {
+    throw storageError(err, "reach", cur);
+  }
+  const via = underVirtual(real);
+  if (via) throw refuse(`${via} (through ${cur})`);
+  for (const d of missing) {
+    try {
+      fs.mkdirSync(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "EEXIST" && fs.statSync(d).isDirectory()) continue;
+      throw storageError(err, "create the folder", d);
+    }
+  }
+}

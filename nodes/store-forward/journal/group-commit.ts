@@ -6,7 +6,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { fsyncDir, writeAll } from "../../shared/durable-file";
+import { fsyncDir, storageError, writeAll } from "../../shared/durable-file";
 import { segName, type PriorityLog } from "./segment-log";
 import { JournalFullError, type Counters, type Pending, type ResolvedOptions, type Segment, type Waiter } from "./types";
 
@@ -132,10 +132,12 @@ export class GroupCommit {
       this.counters.appended--;
     }
     const diskFull = err.code === "ENOSPC" || err.code === "EDQUOT";
+    // The real cause, its errno code and the file (issue 7, item 15): EROFS is not ENOENT.
+    const cause = storageError(err, "write", seg ? seg.file : log.dir);
     if (diskFull) this.noSpace = true;
     const reject = this.opts.overflow === "reject" || !diskFull;
     for (const p of failed) {
-      if (reject) p.waiter.reject(diskFull ? new JournalFullError(`disk full: ${err.message}`) : err);
+      if (reject) p.waiter.reject(diskFull ? new JournalFullError(`disk full: ${err.message}`) : cause);
       else {
         this.counters.drops["disk-full"]++;
         p.waiter.resolve({ accepted: false, reason: "disk-full" });

@@ -26,6 +26,8 @@ import { recoverLog } from "./recovery";
 import { PriorityLog } from "./segment-log";
 import { JournalFullError, PRIORITIES, type AppendResult, type Counters, type DropReason, type JournalOptions, type JournalStats, type Priority, type RecoveryReport, type ResolvedOptions, type StoredRecord } from "./types";
 
+import { ensureDir, storageError } from "../../shared/durable-file";
+
 export { writeFileAtomic } from "../../shared/durable-file";
 export { JournalFullError, PRIORITIES };
 export type { AppendResult, Durability, DropReason, JournalOptions, JournalStats, Overflow, Priority, RecoveryReport, StoredRecord } from "./types";
@@ -46,7 +48,8 @@ export class Journal {
 
   private constructor(opts: JournalOptions) {
     this.opts = { cursorIntervalMs: 1000, now: Date.now, ...opts };
-    fs.mkdirSync(opts.dir, { recursive: true });
+    // One level at a time, never under /proc, /sys or /dev, and a failure names its real cause (issue 6 §5).
+    ensureDir(opts.dir);
     this.recovery = { records: 0, bytes: 0, tornBytes: 0, lost: 0, quarantined: [] };
     this.logs = PRIORITIES.map((p) => new PriorityLog(opts.dir, p));
     this.caps = new Caps(this.logs, this.opts, this.counters, {
@@ -61,10 +64,16 @@ export class Journal {
       onDiskFull: (failedBytes) => this.caps.freeAfterDiskFull(failedBytes),
       writeCursors: (sync) => this.writeCursors(sync),
     });
-    for (const log of this.logs) recoverLog(log, this.recovery, path.join(opts.dir, "quarantine"));
-    this.counters.drops.corrupt = this.recovery.lost;
-    for (const log of this.logs) this.caps.skipAcked(log);
-    this.writeCursors(this.opts.durability !== "os");
+    try {
+      for (const log of this.logs) recoverLog(log, this.recovery, path.join(opts.dir, "quarantine"));
+      this.counters.drops.corrupt = this.recovery.lost;
+      for (const log of this.logs) this.caps.skipAcked(log);
+      this.writeCursors(this.opts.durability !== "os");
+    } catch (err) {
+      for (const log of this.logs) if (log.fd !== undefined) fs.closeSync(log.fd);
+      // EROFS is not ENOENT: the error names its errno code and the path (issue 7, item 15).
+      throw storageError(err, "open the store in", opts.dir);
+    }
   }
 
   /** Open the journal in `opts.dir`, recovering what is there. */

@@ -5,7 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { writeFileAtomic } from "../../shared/durable-file";
+import { ensureDir, writeFileAtomic } from "../../shared/durable-file";
 import { readCursor, type Cursor } from "./cursor";
 import { EMPTY, TOMBSTONE, frame, resync, type Parsed } from "./frame";
 import { SEGMENT_NAME, type PriorityLog } from "./segment-log";
@@ -13,7 +13,7 @@ import type { RecoveryReport } from "./types";
 
 /** Open, recover and report one priority's log. Synchronous file reads in bounded chunks. */
 export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineDir: string): void {
-  fs.mkdirSync(log.dir, { recursive: true });
+  ensureDir(log.dir);
   const names = fs.readdirSync(log.dir).filter((f) => SEGMENT_NAME.test(f)).sort();
   log.segments = names.map((f) => ({ first: Number(f.slice(0, 16)), file: path.join(log.dir, f), size: fs.statSync(path.join(log.dir, f)).size }));
   // A cursor that does not name a record boundary of this log (it points past the log, or into a record) is not
@@ -96,7 +96,7 @@ export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineD
       // unbroken and the loss is counted once, not at every start) and keep every good record after it.
       if (!quarantined) {
         const q = path.join(quarantineDir, `p${log.priority}-${path.basename(s.file)}.corrupt`);
-        fs.mkdirSync(quarantineDir, { recursive: true });
+        ensureDir(quarantineDir);
         fs.copyFileSync(s.file, q);
         report.quarantined.push(q);
         quarantined = true;
