@@ -137,6 +137,7 @@ export class Forwarder {
    * RecordError naming the property that cannot be stored (a function, a BigInt, a cycle: see record.ts).
    */
   async store(msg: Msg): Promise<AppendResult> {
+    if (this.closed) throw new Error("store-forward is closed (the flow is being stopped or redeployed): the message was not stored");
     const priority = priorityOf(msg);
     const { key, derived } = this.keyOf(msg);
     const data = encodeRecord(msg);
@@ -158,13 +159,16 @@ export class Forwarder {
   handleReturn(msg: Msg): boolean {
     const sf = msg._sf;
     if (!isRec(sf) || sf.node !== this.opts.nodeId) return false;
+    // After close the record stays stored: it is sent again after the restart (a duplicate, same key).
+    if (this.closed) return true;
     const ids = Array.isArray(sf.ids) ? (sf.ids as string[]) : typeof sf.id === "string" ? [sf.id] : [];
     // Any record of a batch finds its message: the first may have been evicted or expired while it was out.
     let flightId: string | undefined;
     for (const rid of ids) if ((flightId = this.byRecord.get(rid)) !== undefined) break;
     const flight = flightId ? this.flights.get(flightId) : undefined;
     if (msg.error !== undefined && msg.error !== null && !(flight?.sentError !== undefined && safeJson(msg.error) === flight.sentError)) {
-      this.counters.nacked++;
+      // A nack for a message already acknowledged (or forgotten) changes nothing and is not counted.
+      if (flight && flightId) this.counters.nacked++;
       if (flight && flightId) this.retryLater(flightId, flight, errorText(msg.error));
       return true;
     }

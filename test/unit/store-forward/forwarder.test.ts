@@ -264,6 +264,25 @@ describe("forwarder", () => {
     assert.equal(fwd.journal.depth, 0);
   });
 
+  it("a nack for a message already acknowledged is not counted and resends nothing", async () => {
+    const { fwd, clock, sent, store, ack } = make({ backoffMs: 100 });
+    await store(0, 1);
+    ack(sent[0]);
+    assert.equal(fwd.handleReturn({ _sf: sent[0]._sf, error: { message: "late failure" } }), true);
+    assert.equal(fwd.metrics().nacked, 0);
+    clock.advance(10_000);
+    assert.equal(sent.length, 1);
+  });
+
+  it("after close, a store is refused with a reason and a return is ignored quietly", async () => {
+    const { fwd, sent, store } = make();
+    await store(0, 1);
+    await fwd.close();
+    await assert.rejects(fwd.store({ payload: { deviceId: "d", timestamp: "t9" } }), /store-forward is closed/);
+    assert.equal(fwd.handleReturn({ _sf: sent[0]._sf }), true, "ours, ignored");
+    assert.equal(fwd.handleReturn({ _sf: sent[0]._sf, error: { message: "x" } }), true);
+  });
+
   it("flush sends what waits for a retry now, and refills the token bucket", async () => {
     const { fwd, clock, sent, store } = make({ ackTimeoutMs: 60_000, backoffMs: 1000, maxBackoffMs: 300_000, rateMsgs: 2 });
     fwd.setOnline(false);
