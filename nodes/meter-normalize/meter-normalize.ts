@@ -10,7 +10,7 @@ import { FIELDS } from "./fields";
 import { MIGRATIONS } from "./migrations";
 import { compileRegisterMap } from "./register-map";
 import { createJsonReader } from "./json-input";
-import { createNormalizer, parseMeterNormalizeConfig, type MeterNormalizeDef, type NormalizerConfig } from "./normalizer";
+import { createNormalizer, parseMeterNormalizeConfig, toOutput, type MeterNormalizeDef, type NormalizerConfig } from "./normalizer";
 
 export = (RED: NodeAPI) => {
   registerNode<NormalizerConfig>(RED, {
@@ -47,13 +47,9 @@ export = (RED: NodeAPI) => {
           if (msg.registerMap !== undefined) delete msg.registerMap;
           // One message whatever the input held: a pack of many readings leaves as one array payload (the
           // contract every node accepts), never as one cloned message per reading.
-          if (results.length === 1) {
-            msg.payload = results[0].reading;
-            msg.topic = results[0].topic;
-          } else {
-            msg.payload = results.map((r) => r.reading);
-            msg.topic = results[0].topic;
-          }
+          const out = toOutput(results);
+          msg.payload = out.payload;
+          msg.topic = out.topic;
           last = results[results.length - 1].reading;
           count = Object.keys(last.measurements).length;
           if (results.every((r) => r.reading.quality === "GOOD")) status.ok(okText);
