@@ -1,55 +1,40 @@
-// The store-forward journal against what a flow would use without it, in one run, side by side:
-//   1. append throughput of a canonical reading (~250 B of JSON) in each durability mode (always, batch
-//      with syncIntervalMs 100, os), one append per message as the node does it (default key derived,
-//      data = the message as JSON), 20 messages per event-loop turn as Node-RED delivers them, all in
-//      flight, awaited at the end;
-//   2. replay throughput of a backlog on disk, next() + ack() per record (and while appends go on);
-//   3. recovery time of a 1,000,000-record backlog (Journal.open in a fresh process);
-//   4. RSS growth of that process when it opens that backlog;
-//   5. write amplification: bytes written per payload byte (msg.payload, the reading), on append and on
-//      replay + ack (cursor writes), from journal.stats().bytesWritten, file sizes and /proc/self/io.
-// Baselines, same readings: lowdb 7 (a JSON document rewritten per message) and Node-RED's
-// localfilesystem context store (a context array: get, push, set per message).
-// Figures and ratios only, never pass/fail. Sizes: BENCH_SF_* env variables below.
+// store-forward, told straight (issue 7, "The benchmark tells the truth"):
+//   A. the NODE in a flow with the ack loop, as a user wires it: store-forward -> a transport stand-in
+//      (a sink that calls done()) -> a Complete node scoped to it -> back into store-forward (the ack).
+//      Messages/s from receive() until every one is acknowledged, per durability mode, with the node's
+//      defaults (read from the package). These are the headline figures.
+//   B. the journal LIBRARY alone (the public API's Journal): append, replay (next + ack) of a backlog, and
+//      append + deliver + ack, for scale: what the node adds is the difference.
+//   C. recovery of a 1,000,000-record backlog in a fresh process, page cache warm and cold; RSS growth.
+//   D. baselines: lowdb (a document rewritten per message; its speed falls as 1/N, so its scaling over N)
+//      and Node-RED's localfilesystem context store.
+//   E. write amplification at gateway rates (issue 7 item 23): bytes the kernel writes for the journal per
+//      payload byte at 0.1, 10, 100 and 1,000 readings/s, per durability mode, on a virtual clock.
+// Figures never fail the run. Sizes: BENCH_SF_* below. bench/results/store-forward.json holds every figure.
 "use strict";
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
 const { spawnSync } = require("child_process");
-
-const root = path.resolve(__dirname, "..");
-// BENCH_SF_JOURNAL: another build of journal.js to compare (a candidate fix), default the one in dist/.
-const journalModule = path.resolve(process.env.BENCH_SF_JOURNAL || path.join(root, "dist", "nodes", "store-forward", "journal.js"));
+const lib = require("./lib");
 
 const env = (name, dflt) => (process.env[name] !== undefined && process.env[name] !== "" ? Number(process.env[name]) : dflt);
 const cfg = {
-  appendN: env("BENCH_SF_N", 200_000), // records per append case
-  rounds: env("BENCH_SF_ROUNDS", 3), // append rounds per mode (median)
-  perTick: env("BENCH_SF_PER_TICK", 20), // messages per event-loop turn
-  backlog: env("BENCH_SF_BACKLOG", 1_000_000), // recovery / RSS / replay backlog
-  openRuns: env("BENCH_SF_OPEN_RUNS", 3), // fresh processes that open the backlog (median)
-  liveBacklog: env("BENCH_SF_LIVE_BACKLOG", 50_000),
-  liveTicks: env("BENCH_SF_LIVE_TICKS", 2_500),
-  pacedSeconds: env("BENCH_SF_PACED_S", 4),
-  pacedBytesPerS: env("BENCH_SF_PACED_BPS", 12_500), // the node's default replay budget (rateBytes)
-  lowdbN: env("BENCH_SF_LOWDB_N", 1_000),
-  ctxN: env("BENCH_SF_CTX_N", 100_000),
-  ctxFlushS: env("BENCH_SF_CTX_FLUSH_S", 0), // 0: flush as soon as possible (the journal writes every turn)
-  // The node's segment size: maxBytes / 16 between 64 KiB and 4 MiB (4 MiB from maxBytes 64 MiB up).
-  segmentBytes: env("BENCH_SF_SEGMENT_KB", 4096) * 1024,
+  nodeN: env("BENCH_SF_NODE_N", 20_000), // messages per node run
+  nodeRounds: env("BENCH_SF_NODE_ROUNDS", 3),
+  appendN: env("BENCH_SF_N", 100_000), // records per library append run
+  rounds: env("BENCH_SF_ROUNDS", 3),
+  perTick: 20, // messages per event-loop turn, as Node-RED delivers a burst
+  backlog: env("BENCH_SF_BACKLOG", 1_000_000),
+  warmOpens: env("BENCH_SF_OPEN_RUNS", 3),
+  coldOpens: env("BENCH_SF_COLD_RUNS", 2),
+  lowdbDepths: (process.env.BENCH_SF_LOWDB_N || "100,1000,10000,100000").split(",").map(Number),
+  ctxN: env("BENCH_SF_CTX_N", 20_000),
+  // item 23: readings/s and the simulated duration (s) of each
+  ampRates: (process.env.BENCH_SF_AMP_RATES || "0.1:3600,10:300,100:30,1000:5").split(",").map((p) => p.split(":").map(Number)),
 };
-
+const MODES = ["always", "batch", "os"];
 const MiB = 1024 * 1024;
-const fmt = (x, d = 0) => (Number.isFinite(x) ? x.toLocaleString("en", { minimumFractionDigits: d, maximumFractionDigits: d }) : String(x));
-const sign = (x, d = 0) => (x >= 0 ? "+" : "") + fmt(x, d);
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const seconds = (t0) => Number(process.hrtime.bigint() - t0) / 1e9;
-const gc = () => {
-  if (global.gc) {
-    global.gc();
-    global.gc();
-  }
-};
 
 // ---- readings and messages ---------------------------------------------------------------------------
 
@@ -69,510 +54,514 @@ function reading(i) {
     quality: "GOOD",
   };
 }
-/** The message meter-normalize sends on (the store-forward node stores the message, not just the payload). */
+/** The message meter-normalize sends on (store-forward stores the message, not just the payload). */
 const message = (i) => ({ _msgid: `b${i.toString(16).padStart(15, "0")}`, topic: "meter-000123", payload: reading(i) });
-
-/**
- * What the node (forwarder.ts) does per message before append(): the message copy as JSON without _msgid
- * and _sf; the default key of a canonical reading (deviceId/timestamp) is derived again on replay, so the
- * stored key is empty.
- */
-function toRecord(msg) {
-  const copy = {};
-  for (const k of Object.keys(msg)) if (k !== "_msgid" && k !== "_sf") copy[k] = msg[k];
-  return { key: "", data: Buffer.from(JSON.stringify(copy)) };
-}
-
-/** Payload bytes (compact JSON of msg.payload) and journal data bytes of records [from, from+n). */
-const sizeCache = new Map();
-function sizes(from, n) {
-  const k = `${from}:${n}`;
-  if (!sizeCache.has(k)) {
-    let payload = 0;
-    let data = 0;
-    let key = 0;
-    for (let i = from; i < from + n; i++) {
-      const m = message(i);
-      payload += Buffer.byteLength(JSON.stringify(m.payload));
-      const r = toRecord(m);
-      data += r.data.length;
-      key += Buffer.byteLength(r.key);
-    }
-    sizeCache.set(k, { payload, data, key });
-  }
-  return sizeCache.get(k);
-}
-
-// ---- helpers -----------------------------------------------------------------------------------------
-
-const tmpDirs = new Set();
-function tmpDir(tag) {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), `m2m-sf-bench-${tag}-`));
-  tmpDirs.add(d);
-  return d;
-}
-function rmDir(d) {
-  fs.rmSync(d, { recursive: true, force: true });
-  tmpDirs.delete(d);
-}
-function cleanup() {
-  for (const d of tmpDirs) fs.rmSync(d, { recursive: true, force: true });
-  tmpDirs.clear();
-}
-process.on("exit", cleanup);
-for (const sig of ["SIGINT", "SIGTERM"]) {
-  process.on(sig, () => {
-    cleanup();
-    process.exit(130);
-  });
-}
-
-/** Bytes in files under dir (recursive). */
-function du(dir) {
-  let n = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-    const p = path.join(dir, e.name);
-    n += e.isDirectory() ? du(p) : fs.statSync(p).size;
-  }
-  return n;
-}
-
-/**
- * /proc/self/io: wchar/rchar = bytes passed to write/read calls, syscw = write calls (all threads, libuv's
- * wake-ups included), write_bytes = bytes of page-cache pages this process dirtied (4 KiB each time a clean
- * page is written to: what reaches the device, file system metadata and journal not counted).
- */
-const hasProcIo = fs.existsSync("/proc/self/io");
-function io() {
-  if (!hasProcIo) return { rchar: NaN, wchar: NaN, syscw: NaN, write_bytes: NaN, cancelled_write_bytes: NaN };
-  const o = {};
-  for (const line of fs.readFileSync("/proc/self/io", "utf8").trim().split("\n")) {
-    const [k, v] = line.split(": ");
-    o[k] = Number(v);
-  }
-  return o;
-}
-const ioDelta = (a, b) => ({
-  rchar: b.rchar - a.rchar,
-  wchar: b.wchar - a.wchar,
-  syscw: b.syscw - a.syscw,
-  dirtied: b.write_bytes - a.write_bytes,
-});
-
-/** Cursor writes: the journal replaces cursor.json by renaming a temporary file over it (writeFileAtomic). */
-let cursorWrites = 0;
-const renameSync = fs.renameSync;
-fs.renameSync = function (from, to) {
-  if (String(to).endsWith("cursor.json")) cursorWrites++;
-  return renameSync.apply(this, arguments);
+const payloadBytes = (from, n) => {
+  let b = 0;
+  for (let i = from; i < from + n; i++) b += Buffer.byteLength(JSON.stringify(reading(i)));
+  return b;
 };
 
-/** Call fn(i) for i in [0, n), perTick per event-loop turn; resolves with what fn returned once all are fed. */
-function feed(n, perTick, fn, from = 0) {
-  const out = [];
-  let i = from;
+/** Journal options as the node derives them from its defaults, with `def` over them and storage in `dir`. */
+const journalOptions = (dir, def = {}) => lib.nodeConfig(def, dir).journal;
+/** For a backlog larger than the node's default cap (64 MiB): lift the caps, everything else the node's. */
+const uncapped = { maxBytes: 1e12, maxRecords: 1e12, maxAgeHours: 1e6 };
+
+function feedTurns(n, perTick, fn) {
   return new Promise((resolve) => {
+    let i = 0;
     (function turn() {
-      for (let k = 0; k < perTick && i < from + n; k++, i++) out.push(fn(i));
-      if (i < from + n) setImmediate(turn);
-      else resolve(out);
+      for (let k = 0; k < perTick && i < n; k++, i++) fn(i);
+      if (i < n) setImmediate(turn);
+      else resolve();
     })();
   });
 }
 
-const journalOptions = (dir, durability, extra = {}) => ({
-  dir,
-  durability,
-  syncIntervalMs: 100,
-  segmentBytes: cfg.segmentBytes,
-  maxBytes: 1e15,
-  maxRecords: 1e12,
-  maxAgeMs: 1e15,
-  overflow: "drop-oldest",
-  ...extra,
-});
+// ---- A. the node in a flow with the ack loop ---------------------------------------------------------
 
-// ---- journal: append ---------------------------------------------------------------------------------
-
-async function journalAppend(Journal, mode) {
-  const dir = tmpDir(mode);
-  gc();
-  const j = Journal.open(journalOptions(dir, mode));
-  let rejected = 0;
-  let firstError;
-  const io0 = io();
-  const t0 = process.hrtime.bigint();
-  const pending = await feed(cfg.appendN, cfg.perTick, (i) => {
-    const r = toRecord(message(i));
-    return j.append(1, r.key, r.data).catch((err) => {
-      rejected++;
-      firstError ??= err.message;
-    });
-  });
-  await Promise.all(pending);
-  const s = seconds(t0);
-  const io1 = io();
-  const bytesWritten = j.stats().bytesWritten;
-  await j.close();
-  const onDisk = du(dir);
-  rmDir(dir);
-  return { rate: cfg.appendN / s, s, bytesWritten, onDisk, io: ioDelta(io0, io1), rejected, firstError };
+function nodeFlow() {
+  const flow = [{ id: "t", type: "tab", label: "bench" }];
+  const add = (tag, def) => {
+    flow.push(
+      { id: `sf-${tag}`, z: "t", type: "store-forward", ...def, wires: [[`tx-${tag}`], [`st-${tag}`]] },
+      { id: `tx-${tag}`, z: "t", type: "bench-sink", wires: [] },
+      { id: `done-${tag}`, z: "t", type: "complete", scope: [`tx-${tag}`], uncaught: false, wires: [[`sf-${tag}`, `acks-${tag}`]] },
+      { id: `acks-${tag}`, z: "t", type: "bench-sink", wires: [] },
+      { id: `st-${tag}`, z: "t", type: "bench-sink", wires: [] },
+    );
+  };
+  for (const m of MODES) add(m, { durability: m, rateBytes: "0" });
+  add("defaults", {});
+  return flow;
 }
 
-// ---- journal: backlog, recovery, RSS (child), replay -------------------------------------------------
+async function nodeBench(report) {
+  const rt = await lib.startRuntime(nodeFlow());
+  const stats = async (tag) => {
+    const got = rt.expect(`st-${tag}`, 1);
+    rt.RED.nodes.getNode(`sf-${tag}`).receive({ command: "stats" });
+    await got;
+    return rt.last(`st-${tag}`).payload;
+  };
+  const runs = Object.fromEntries(MODES.map((m) => [m, []]));
+  let base = 0;
+  await (async () => {
+    for (const m of MODES) {
+      const acked = rt.expect(`acks-${m}`, 2000);
+      await rt.feed(`sf-${m}`, 2000, (i) => message(i)); // warm-up
+      await acked;
+    }
+    base = 2000;
+    for (let r = 0; r < cfg.nodeRounds; r++) {
+      for (const m of MODES) {
+        lib.gc();
+        const t = await lib.timed(async () => {
+          const acked = rt.expect(`acks-${m}`, cfg.nodeN);
+          await rt.feed(`sf-${m}`, cfg.nodeN, (i) => message(base + i), cfg.perTick);
+          await acked;
+        });
+        runs[m].push({ rate: cfg.nodeN / t.wall, cpuRate: cfg.nodeN / t.cpu });
+      }
+      base += cfg.nodeN;
+    }
+  })();
+  const depth = {};
+  for (const m of MODES) depth[m] = (await stats(m)).depth;
+  // full defaults, rateBytes included: what a user gets without touching the dialog
+  const acks0 = rt.expect("acks-defaults", 1e9);
+  void acks0;
+  await rt.feed("sf-defaults", 1000, (i) => message(i), 50);
+  await new Promise((r) => setTimeout(r, 1000));
+  const w = global.__benchSinks["acks-defaults"];
+  const at1 = w.got;
+  await new Promise((r) => setTimeout(r, 2000));
+  const limitedRate = (w.got - at1) / 2;
+  await rt.stop();
 
-async function buildBacklog(Journal, dir, n) {
-  const j = Journal.open(journalOptions(dir, "os"));
+  const d = lib.storeForwardDefaults();
+  const j = journalOptions("/x");
+  report.section(
+    "A. the node in a flow, with the ack loop (headline)",
+    `store-forward -> transport stand-in (a sink calling done()) -> Complete node scoped to it -> back into store-forward, as a user wires it. Messages/s from the first receive() until all ${lib.fmt(cfg.nodeN)} are acknowledged, ${cfg.perTick} per event-loop turn, median of ${cfg.nodeRounds} rounds. The node's defaults (${d.from}: syncInterval ${d.values.syncInterval} ms, inFlight ${d.values.inFlight}, batchSize ${d.values.batchSize}; segments ${lib.fmt(j.segmentBytes / 1024)} KiB), except rateBytes 0: the default ${lib.fmt(d.values.rateBytes)} B/s paces live traffic too (last row).`,
+  );
+  const nodeRate = {};
+  for (const m of MODES) {
+    const s = lib.spread(runs[m].map((x) => x.rate));
+    nodeRate[m] = s.median;
+    report.figure({ name: `node, durability ${m}`, value: s.median, unit: "msgs/s", spread: s, note: `per CPU-second: ${lib.num(lib.median(runs[m].map((x) => x.cpuRate)))}; depth after the runs: ${depth[m]}${depth[m] ? " (NOT drained)" : ""}` });
+  }
+  report.figure({
+    name: "node, all defaults (rateBytes 12,500 B/s)",
+    value: limitedRate,
+    unit: "msgs/s",
+    note: `acknowledged per second once the burst allowance is spent, a 1,000-message backlog waiting: the byte budget (~${lib.num(d.values.rateBytes / Buffer.byteLength(JSON.stringify(message(0))))} messages of this size per second) paces live traffic as well as replay (issue 7 item 24)`,
+  });
+  return nodeRate;
+}
+
+// ---- B. the journal library alone --------------------------------------------------------------------
+
+async function libAppend(Journal, enc, mode) {
+  const dir = lib.tmpDir(`append-${mode}`);
+  lib.gc();
+  const j = Journal.open(journalOptions(dir, { ...uncapped, durability: mode }));
+  const ps = [];
+  const io0 = lib.procIo();
   const t0 = process.hrtime.bigint();
-  const step = 10_000;
-  for (let from = 0; from < n; from += step) {
+  await feedTurns(cfg.appendN, cfg.perTick, (i) => {
+    const r = enc.encode(message(i));
+    ps.push(j.append(1, r.key, r.data));
+  });
+  await Promise.all(ps);
+  const s = lib.seconds(t0);
+  const io = lib.ioDelta(io0, lib.procIo());
+  const bytesWritten = j.stats().bytesWritten;
+  await j.close();
+  lib.rmDir(dir);
+  return { rate: cfg.appendN / s, bytesWritten, io };
+}
+
+/** Append and deliver in the same turns, as the node does with the link up: the library's round trip. */
+async function libRoundTrip(Journal, enc, mode) {
+  const dir = lib.tmpDir(`rt-${mode}`);
+  lib.gc();
+  const j = Journal.open(journalOptions(dir, { ...uncapped, durability: mode }));
+  let acked = 0;
+  const t0 = process.hrtime.bigint();
+  await new Promise((resolve) => {
+    let i = 0;
+    const deliver = () => {
+      for (let r = j.next(); r; r = j.next()) {
+        j.ack(r.id);
+        if (++acked === cfg.appendN) resolve();
+      }
+    };
+    j.onWritten = deliver;
+    (function turn() {
+      for (let k = 0; k < cfg.perTick && i < cfg.appendN; k++, i++) {
+        const r = enc.encode(message(i));
+        j.append(1, r.key, r.data).then(deliver);
+      }
+      if (i < cfg.appendN) setImmediate(turn);
+    })();
+  });
+  const s = lib.seconds(t0);
+  await j.close();
+  lib.rmDir(dir);
+  return { rate: cfg.appendN / s };
+}
+
+async function buildBacklog(Journal, enc, dir, n) {
+  const j = Journal.open(journalOptions(dir, { ...uncapped, durability: "os" }));
+  for (let from = 0; from < n; from += 10_000) {
     const ps = [];
-    for (let i = from; i < Math.min(n, from + step); i++) {
-      const r = toRecord(message(i));
+    for (let i = from; i < Math.min(n, from + 10_000); i++) {
+      const r = enc.encode(message(i));
       ps.push(j.append(1, r.key, r.data));
     }
     await Promise.all(ps);
   }
-  const s = seconds(t0);
   const bytesWritten = j.stats().bytesWritten;
   await j.close();
-  return { s, bytesWritten, onDisk: du(dir) };
+  return { bytesWritten, onDisk: lib.du(dir) };
 }
 
-/** In a fresh `node --expose-gc` process: RSS, Journal.open(), RSS again. */
-function openInChild(dir) {
-  const r = spawnSync(process.execPath, ["--expose-gc", __filename, "--open-child", dir, String(cfg.segmentBytes)], { encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`open child failed (${r.status}): ${r.stderr}`);
-  return JSON.parse(r.stdout.trim().split("\n").pop());
-}
-
-async function childOpen(dir, segmentBytes) {
-  const { Journal } = require(journalModule);
-  cfg.segmentBytes = segmentBytes;
-  gc();
-  const before = process.memoryUsage();
+async function replayBacklog(Journal, dir) {
+  const j = Journal.open(journalOptions(dir, { ...uncapped, durability: "batch" }));
+  const w0 = j.stats().bytesWritten;
   const t0 = process.hrtime.bigint();
-  const j = Journal.open(journalOptions(dir, "batch"));
-  const s = seconds(t0);
-  gc();
-  const after = process.memoryUsage();
-  // VmHWM: this process's own peak (getrusage's maxRSS can carry the parent's peak over fork + exec)
-  const hwm = hasProcIo ? /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8")) : null;
-  const maxRss = hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
-  const out = {
-    s,
-    recovery: j.recovery,
-    depth: j.depth,
-    rssBefore: before.rss,
-    rssAfter: after.rss,
-    heapGrowth: after.heapUsed - before.heapUsed,
-    externalGrowth: after.external + after.arrayBuffers - before.external - before.arrayBuffers,
-    peakRss: maxRss,
-  };
-  await j.close();
-  process.stdout.write(JSON.stringify(out) + "\n");
-}
-
-/** next() + ack() per record, yielding to the event loop every `per` records (timers, cursor writes run). */
-async function replay(j, per = 1000) {
   let n = 0;
-  let data = 0;
   await new Promise((resolve) => {
     (function turn() {
-      for (let k = 0; k < per; k++) {
+      for (let k = 0; k < 1000; k++) {
         const r = j.next();
         if (!r) return resolve();
-        data += r.data.length;
         j.ack(r.id);
         n++;
       }
       setImmediate(turn);
     })();
   });
-  return { n, data };
-}
-
-async function replayBacklog(Journal, dir) {
-  const j = Journal.open(journalOptions(dir, "batch"));
-  const w0 = j.stats().bytesWritten;
-  const c0 = cursorWrites;
-  const io0 = io();
-  const t0 = process.hrtime.bigint();
-  const { n } = await replay(j);
-  const s = seconds(t0);
-  await j.close(); // the last cursor
-  const io1 = io();
-  const bytesWritten = j.stats().bytesWritten - w0;
-  return { n, s, rate: n / s, bytesWritten, cursorWrites: cursorWrites - c0, io: ioDelta(io0, io1), leftOnDisk: du(dir) };
-}
-
-/** Replay while the flow keeps appending: each turn appends perTick records and delivers perTick. */
-async function replayLive(Journal) {
-  const dir = tmpDir("live");
-  const j = Journal.open(journalOptions(dir, "batch"));
-  await Promise.all((await feed(cfg.liveBacklog, 1000, (i) => { const r = toRecord(message(i)); return j.append(1, r.key, r.data); })));
-  // replay alone, for the bytes read per record
-  const ioA = io();
-  let alone = 0;
-  for (let k = 0; k < 10_000; k++) {
-    const r = j.next();
-    if (!r) break;
-    j.ack(r.id);
-    alone++;
-  }
-  const readAlone = (io().rchar - ioA.rchar) / alone;
-  const io0 = io();
-  const t0 = process.hrtime.bigint();
-  let delivered = 0;
-  let i = cfg.liveBacklog;
-  const ps = [];
-  await new Promise((resolve) => {
-    let ticks = 0;
-    (function turn() {
-      for (let k = 0; k < cfg.perTick; k++, i++) {
-        const r = toRecord(message(i));
-        ps.push(j.append(1, r.key, r.data));
-      }
-      for (let k = 0; k < cfg.perTick; k++) {
-        const r = j.next();
-        if (!r) break;
-        j.ack(r.id);
-        delivered++;
-      }
-      if (++ticks < cfg.liveTicks) setImmediate(turn);
-      else resolve();
-    })();
-  });
-  const s = seconds(t0);
-  const io1 = io();
-  await Promise.all(ps);
+  const s = lib.seconds(t0);
   await j.close();
-  rmDir(dir);
-  return { delivered, s, rate: delivered / s, readAlone, readLive: (io1.rchar - io0.rchar) / delivered };
+  return { n, rate: n / s, bytesWritten: j.stats().bytesWritten - w0 };
 }
 
-/** Replay paced at the node's default byte budget: what the cursor writes cost when delivery is slow. */
-async function replayPaced(Journal, cursorIntervalMs) {
-  const dir = tmpDir("paced");
-  const j = Journal.open(journalOptions(dir, "batch", cursorIntervalMs ? { cursorIntervalMs } : {}));
-  const n = Math.ceil((cfg.pacedSeconds * cfg.pacedBytesPerS) / 250) + 100;
-  await Promise.all((await feed(n, 1000, (i) => { const r = toRecord(message(i)); return j.append(1, r.key, r.data); })));
-  await new Promise((r) => setTimeout(r, 300));
-  const w0 = j.stats().bytesWritten;
-  const c0 = cursorWrites;
-  const io0 = io();
-  const t0 = Date.now();
-  let payload = 0;
-  let delivered = 0;
-  await new Promise((resolve) => {
-    const timer = setInterval(() => {
-      // deliver what the budget allows up to now, 10 ms granularity
-      const allowed = ((Date.now() - t0) / 1000) * cfg.pacedBytesPerS;
-      while (payload < allowed) {
-        const r = j.next();
-        if (!r) break;
-        payload += Buffer.byteLength(JSON.stringify(JSON.parse(r.data).payload));
-        j.ack(r.id);
-        delivered++;
-      }
-      if (Date.now() - t0 >= cfg.pacedSeconds * 1000) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, 10);
-  });
-  const io1 = io();
-  const bytesWritten = j.stats().bytesWritten - w0;
-  const writes = cursorWrites - c0;
+// ---- C. recovery in a fresh process ------------------------------------------------------------------
+
+function openInChild(dir) {
+  const r = spawnSync(process.execPath, ["--expose-gc", __filename, "--open-child", dir], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error(`open child failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
+async function childOpen(dir) {
+  const { Journal } = lib.storeForward();
+  lib.gc();
+  const before = process.memoryUsage();
+  const io0 = lib.procIo();
+  const t0 = process.hrtime.bigint();
+  const j = Journal.open(journalOptions(dir, { ...uncapped, durability: "batch" }));
+  const s = lib.seconds(t0);
+  const io = lib.ioDelta(io0, lib.procIo());
+  lib.gc();
+  const after = process.memoryUsage();
+  const hwm = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync("/proc/self/status", "utf8"));
+  const out = { s, recovery: j.recovery, depth: j.depth, rssBefore: before.rss, rssAfter: after.rss, peakRss: hwm ? Number(hwm[1]) * 1024 : NaN, readFromDisk: io ? io.readBytes : NaN };
   await j.close();
-  rmDir(dir);
-  return { delivered, payload, bytesWritten, cursorWrites: writes, io: ioDelta(io0, io1) };
+  process.stdout.write(JSON.stringify(out) + "\n");
 }
 
-// ---- baselines ---------------------------------------------------------------------------------------
+// ---- D. baselines ------------------------------------------------------------------------------------
 
-/** lowdb 7: db.data.queue.push(msg); await db.write() per message (the whole document rewritten). */
-async function lowdbAppend() {
+/** lowdb 7 with `depth` messages queued: push one, await db.write() (the whole document rewritten). */
+async function lowdbAtDepth(depth) {
   const { Low } = await import("lowdb");
   const { JSONFile } = await import("lowdb/node");
-  const dir = tmpDir("lowdb");
+  const dir = lib.tmpDir("lowdb");
   const file = path.join(dir, "queue.json");
   const db = new Low(new JSONFile(file), { queue: [] });
   await db.read();
-  gc();
-  const n = cfg.lowdbN;
-  const tenth = Math.max(1, Math.floor(n / 10));
-  let fileBytes = 0;
-  let tFirst = 0;
-  let tLast0;
-  const io0 = io();
+  for (let i = 0; i < depth - 1; i++) db.data.queue.push({ topic: "meter-000123", payload: reading(i) });
+  await db.write();
+  const writes = Math.max(5, Math.min(200, Math.round(200_000 / depth)));
+  lib.gc();
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) {
-    if (i === n - tenth) tLast0 = process.hrtime.bigint();
-    db.data.queue.push({ topic: "meter-000123", payload: reading(i) });
+  for (let k = 0; k < writes; k++) {
+    db.data.queue.push({ topic: "meter-000123", payload: reading(depth + k) });
     await db.write();
-    fileBytes += fs.statSync(file).size;
-    if (i === tenth - 1) tFirst = seconds(t0);
   }
-  const s = seconds(t0);
-  const io1 = io();
-  const finalSize = fs.statSync(file).size;
-  rmDir(dir);
-  return { n, s, rate: n / s, firstRate: tenth / tFirst, lastRate: tenth / seconds(tLast0), fileBytes, finalSize, io: ioDelta(io0, io1) };
+  const s = lib.seconds(t0);
+  const size = fs.statSync(file).size;
+  lib.rmDir(dir);
+  return { rate: writes / s, writes, fileBytes: size };
 }
 
-/** Node-RED's localfilesystem context store, cached: get, push, set per message; flushes rewrite the file. */
-async function contextAppend(flushS) {
+/** Node-RED's localfilesystem context store, cached, flushInterval 0: get, push, set per message. */
+async function contextAppend() {
   const LocalFileSystem = require("@node-red/runtime/lib/nodes/context/localfilesystem");
-  const dir = tmpDir("context");
-  const store = LocalFileSystem({ dir, cache: true, flushInterval: flushS });
+  const dir = lib.tmpDir("context");
+  const store = LocalFileSystem({ dir, cache: true, flushInterval: 0 });
   await store.open();
-  const scope = "sfqueue1:flow1"; // node scope: <node id>:<flow id>
-  const file = path.join(dir, "context", "flow1", "sfqueue1.json");
-  let flushes = 0;
-  let fileBytes = 0;
-  const flush = store._flushPendingWrites;
-  store._flushPendingWrites = function () {
-    return flush.call(this).then((r) => {
-      flushes++;
-      fileBytes += fs.statSync(file).size;
-      return r;
-    });
-  };
-  gc();
-  const n = cfg.ctxN;
-  const io0 = io();
+  const scope = "sfqueue1:flow1";
+  lib.gc();
   const t0 = process.hrtime.bigint();
-  await feed(n, cfg.perTick, (i) => {
+  await feedTurns(cfg.ctxN, cfg.perTick, (i) => {
     const q = store.get(scope, "queue") || [];
     q.push({ topic: "meter-000123", payload: reading(i) });
     store.set(scope, "queue", q);
   });
-  const fed = seconds(t0);
   await store.close(); // the last flush: everything is in the file
-  const s = seconds(t0);
-  const io1 = io();
-  const finalSize = fs.statSync(file).size;
-  rmDir(dir);
-  return { n, s, fed, rate: n / s, flushes, fileBytes, finalSize, io: ioDelta(io0, io1) };
+  const s = lib.seconds(t0);
+  lib.rmDir(dir);
+  return { rate: cfg.ctxN / s };
+}
+
+// ---- E. write amplification at gateway rates (virtual clock, in a child process) ---------------------
+
+/**
+ * In a child with the virtual clock installed: per rate, a fresh journal with the node's options in `mode`,
+ * readings arriving at `rate`/s for `duration` virtual seconds. Scenario "outage": appends only (the backlog
+ * grows). Scenario "online": each record delivered and acknowledged once its append resolves (the cursor is
+ * written too). Kernel bytes: /proc/self/io write_bytes - cancelled_write_bytes. Under durability os the
+ * kernel's own writeback (dirty pages older than dirty_expire_centisecs) is emulated with an fsync of every
+ * file in the journal each such interval: skipped virtual time does not age real dirty pages.
+ */
+async function childAmplification(mode, scenario) {
+  const { installVirtualClock } = require("./lib/virtual-clock");
+  const vc = installVirtualClock();
+  const { Journal } = lib.storeForward();
+  const enc = lib.recordEncoder();
+  let expireMs = 30_000;
+  try {
+    expireMs = Number(fs.readFileSync("/proc/sys/vm/dirty_expire_centisecs", "utf8")) * 10 || expireMs;
+  } catch {
+    /* keep 30 s */
+  }
+  const out = [];
+  for (const [rate, duration] of cfg.ampRates) {
+    const dir = lib.tmpDir(`amp-${mode}`);
+    const opts = journalOptions(dir, { durability: mode });
+    const j = Journal.open(opts);
+    const n = Math.max(1, Math.round(rate * duration));
+    const t0 = Date.now();
+    const events = [];
+    for (let i = 0; i < n; i++) events.push(t0 + (i * 1000) / rate);
+    let writeback;
+    if (mode === "os") {
+      writeback = setInterval(() => {
+        for (const f of lib.files(dir)) {
+          const fd = fs.openSync(f, "r");
+          fs.fsyncSync(fd);
+          fs.closeSync(fd);
+        }
+      }, expireMs);
+    }
+    const payload = payloadBytes(0, n);
+    let acked = 0;
+    const deliver = () => {
+      for (let r = j.next(); r; r = j.next()) {
+        j.ack(r.id);
+        acked++;
+      }
+    };
+    vc.resetCounts();
+    const io0 = lib.procIo();
+    const w0 = j.stats().bytesWritten;
+    await vc.drive(t0 + duration * 1000 + Math.max(opts.syncIntervalMs, opts.cursorIntervalMs || 1000, mode === "os" ? expireMs : 0) + 1000, events, (i) => {
+      const r = enc.encode(message(i));
+      const p = j.append(1, r.key, r.data);
+      if (scenario === "online") p.then(deliver, () => undefined);
+    });
+    const io = lib.ioDelta(io0, lib.procIo());
+    const counts = vc.counts();
+    if (writeback) clearInterval(writeback);
+    out.push({
+      rate,
+      duration,
+      n,
+      acked,
+      payload,
+      appended: j.stats().bytesWritten - w0,
+      kernel: io.kernel,
+      dirtied: io.dirtied,
+      fsyncs: (counts.fsync || 0) + (counts.fsyncSync || 0) + (counts.fdatasync || 0),
+      amplification: io.kernel / payload,
+      syncIntervalMs: opts.syncIntervalMs,
+    });
+    await j.close();
+    lib.rmDir(dir);
+  }
+  process.stdout.write(JSON.stringify(out) + "\n");
+}
+
+function amplificationInChild(mode, scenario) {
+  const r = spawnSync(process.execPath, ["--expose-gc", __filename, "--amp-child", mode, scenario], { encoding: "utf8", env: process.env });
+  if (r.status !== 0) throw new Error(`amplification child failed (${r.status}): ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split("\n").pop());
 }
 
 // ---- main --------------------------------------------------------------------------------------------
 
 async function main() {
-  const { Journal } = require(journalModule);
-  const t00 = process.hrtime.bigint();
-  const one = sizes(0, 1);
-  const rec = toRecord(message(0));
-  console.log(`reading: ${one.payload} B of JSON (msg.payload); stored by the node as the message: ${rec.data.length} B data + ${Buffer.byteLength(rec.key)} B key ("${rec.key}") + 28 B frame`);
-  console.log(`segments ${fmt(cfg.segmentBytes / 1024)} KiB, ${cfg.perTick} messages per event-loop turn, ${os.cpus().length} CPUs, ${os.tmpdir()} on this machine's disk, Node ${process.version}`);
+  const report = new lib.Report("store-forward", "the node with its ack loop, the journal library alone, recovery, baselines, write amplification at gateway rates");
+  const { Journal } = lib.storeForward();
+  const enc = lib.recordEncoder();
+  const rec = enc.encode(message(0));
+  const P1 = Buffer.byteLength(JSON.stringify(reading(0)));
+  report.note(`reading: ${P1} B of JSON (msg.payload); stored as the message: ${rec.data.length} B (record encoder: ${enc.source}). ${os.cpus().length} CPUs, ${os.tmpdir()} on this machine's disk, Node ${process.version}, load average ${os.loadavg()[0].toFixed(2)}.`);
 
-  // 1. append, modes interleaved round by round
-  const modes = ["always", "batch", "os"];
-  const res = { always: [], batch: [], os: [] };
-  for (let r = 0; r < cfg.rounds; r++) for (const m of modes) res[m].push(await journalAppend(Journal, m));
-  const appendSizes = sizes(0, cfg.appendN);
-  const pick = (m) => {
-    const xs = res[m];
-    const mid = median(xs.map((x) => x.rate));
-    return { ...xs.find((x) => x.rate === mid), rejected: xs.reduce((a, x) => a + x.rejected, 0), firstError: xs.map((x) => x.firstError).find(Boolean) };
-  };
-  const app = Object.fromEntries(modes.map((m) => [m, pick(m)]));
+  // A
+  const nodeRate = await nodeBench(report);
 
-  // 3-5. backlog, recovery in fresh processes, RSS, replay
-  const backlogDir = tmpDir("backlog");
-  gc();
-  const built = await buildBacklog(Journal, backlogDir, cfg.backlog);
-  const backlogSizes = sizes(0, cfg.backlog);
-  const opens = [];
-  for (let r = 0; r < cfg.openRuns; r++) opens.push(openInChild(backlogDir));
-  const openMid = opens.find((o) => o.s === median(opens.map((x) => x.s)));
+  // B
+  const app = Object.fromEntries(MODES.map((m) => [m, []]));
+  const trip = Object.fromEntries(MODES.map((m) => [m, []]));
+  for (let r = 0; r < cfg.rounds; r++) {
+    for (const m of MODES) {
+      app[m].push(await libAppend(Journal, enc, m));
+      trip[m].push(await libRoundTrip(Journal, enc, m));
+    }
+  }
+  const backlogDir = lib.tmpDir("backlog");
+  const built = await buildBacklog(Journal, enc, backlogDir, cfg.backlog);
+  const backlogPayload = payloadBytes(0, cfg.backlog);
+  const warm = [];
+  for (let r = 0; r < cfg.warmOpens; r++) warm.push(openInChild(backlogDir));
+  const cold = [];
+  let coldWhy;
+  for (let r = 0; r < cfg.coldOpens; r++) {
+    const d = lib.dropCaches();
+    if (!d.ok) {
+      coldWhy = d.why;
+      break;
+    }
+    cold.push(openInChild(backlogDir));
+  }
   const replayed = await replayBacklog(Journal, backlogDir);
-  rmDir(backlogDir);
-  const live = await replayLive(Journal);
-  const paced = await replayPaced(Journal);
-  const pacedSlow = await replayPaced(Journal, 2000);
+  lib.rmDir(backlogDir);
 
-  // baselines
-  const low = await lowdbAppend();
-  const lowSizes = sizes(0, low.n);
-  // the flushInterval-0 store batches itself (a flush takes longer as the queue grows): median of rounds
-  const ctxRuns = [];
-  for (let r = 0; r < cfg.rounds; r++) ctxRuns.push(await contextAppend(cfg.ctxFlushS));
-  const ctx = ctxRuns.find((x) => x.rate === median(ctxRuns.map((y) => y.rate)));
-  const ctxDefault = await contextAppend(30);
-  const ctxSizes = sizes(0, ctx.n);
-
-  // ---- report ----
-  const P = appendSizes.payload;
-  console.log(`\n1. append throughput, ${fmt(cfg.appendN)} records per case, median of ${cfg.rounds} rounds per mode:`);
-  for (const m of modes) {
-    const a = app[m];
-    const label = m === "batch" ? "batch (fsync every 100 ms)" : m === "always" ? "always (fsync before resolve)" : "os (no fsync)";
-    const goal = m === "batch" ? "  (goal >= 50,000/s)" : "";
-    console.log(`  ${label.padEnd(30)} ${fmt(a.rate).padStart(9)} readings/s  [${res[m].map((x) => fmt(x.rate)).join(", ")}]${goal}`);
+  report.section(
+    "B. the journal library alone (Journal from the public API; no Node-RED, no forwarder)",
+    `${lib.fmt(cfg.appendN)} records per run, ${cfg.perTick} appends per event-loop turn, median of ${cfg.rounds} rounds; the node's journal options with the caps lifted. "round trip" appends and delivers (next + ack) in the same turns, as the node does with the link up.`,
+  );
+  const appRate = {};
+  for (const m of MODES) {
+    const s = lib.spread(app[m].map((x) => x.rate));
+    appRate[m] = s.median;
+    report.figure({ name: `library append, ${m}`, value: s.median, unit: "records/s", spread: s, goal: m === "batch" ? lib.atLeast(50_000, " records/s") : undefined });
   }
-  for (const m of modes) if (app[m].rejected) console.log(`  !! ${m}: ${app[m].rejected} appends rejected over ${cfg.rounds} rounds, e.g. "${app[m].firstError}" (their records are on disk)`);
-  if (!modes.some((m) => app[m].rejected)) console.log(`  appends rejected: 0`);
-  console.log(`  lowdb 7, await write() per message     ${fmt(low.rate, 1).padStart(9)} readings/s  (${fmt(low.n)} records; ${fmt(low.firstRate)}/s over the first tenth, ${fmt(low.lastRate)}/s over the last: it slows as the file grows)`);
-  console.log(`  context store, flushInterval ${cfg.ctxFlushS} s      ${fmt(ctx.rate).padStart(9)} readings/s  (${fmt(ctx.n)} records, until the last flush is written; fed in ${fmt(ctx.fed, 2)} s, ${ctx.flushes} flushes) [${ctxRuns.map((x) => fmt(x.rate)).join(", ")}]`);
-  console.log(`  context store, flushInterval 30 s      ${fmt(ctxDefault.rate).padStart(9)} readings/s  (Node-RED's default: only the close() flush lands within the run, nothing is on disk until then)`);
-  for (const m of modes) console.log(`  ${m} append: ${fmt(app[m].rate / low.rate)}x lowdb, ${fmt(app[m].rate / ctx.rate, 1)}x context store (flush ${cfg.ctxFlushS} s), ${fmt(app[m].rate / ctxDefault.rate, 1)}x context store (flush 30 s)`);
-
-  console.log(`\n2. replay, next() + ack() per record, yielding every 1,000 records (durability batch):`);
-  console.log(`  ${fmt(replayed.n)}-record backlog: ${fmt(replayed.rate).padStart(9)} records/s (${fmt(replayed.s, 2)} s), ${fmt(replayed.io.rchar / replayed.n)} B read per record`);
-  console.log(`  while appending (${cfg.perTick} appends + ${cfg.perTick} next/ack per turn, ${fmt(cfg.liveBacklog)} backlog): ${fmt(live.rate)} records/s, ${fmt(live.readLive)} B read per delivered record (replay alone: ${fmt(live.readAlone)} B)`);
-
-  console.log(`\n3. recovery of a ${fmt(cfg.backlog)}-record backlog (${fmt(built.onDisk / MiB, 1)} MiB on disk, built in ${fmt(built.s, 1)} s with durability os; page cache warm):`);
-  console.log(`  Journal.open() in a fresh process: ${fmt(openMid.s, 3)} s median of ${opens.length} [${opens.map((o) => fmt(o.s, 3)).join(", ")}]  (goal <= 2 s)`);
-  console.log(`  journal.recovery.records = ${fmt(openMid.recovery.records)} (expected ${fmt(cfg.backlog)}${openMid.recovery.records === cfg.backlog ? "" : ", MISMATCH"}), bytes ${fmt(openMid.recovery.bytes)}, torn ${openMid.recovery.tornBytes}, lost ${openMid.recovery.lost}, quarantined ${openMid.recovery.quarantined.length}`);
-
-  console.log(`\n4. memory of a fresh process opening that backlog (gc before each figure):`);
-  const grow = (openMid.rssAfter - openMid.rssBefore) / MiB;
-  console.log(`  RSS ${fmt(openMid.rssBefore / MiB, 1)} MiB before open, ${fmt(openMid.rssAfter / MiB, 1)} MiB after: growth ${fmt(grow, 1)} MiB  (goal <= 32 MB; all runs: [${opens.map((o) => fmt((o.rssAfter - o.rssBefore) / MiB, 1)).join(", ")}] MiB)`);
-  console.log(`  peak RSS during open ${fmt(openMid.peakRss / MiB, 1)} MiB (+${fmt((openMid.peakRss - openMid.rssBefore) / MiB, 1)}); heap ${sign(openMid.heapGrowth / 1024)} KiB, external/array buffers ${sign(openMid.externalGrowth / 1024)} KiB; depth ${fmt(openMid.depth)}`);
-
-  console.log(`\n5. write amplification (bytes written / payload bytes; payload = msg.payload JSON, ${fmt(P / cfg.appendN, 1)} B per reading; the node's stored data is ${fmt(appendSizes.data / cfg.appendN, 1)} B per record):`);
-  console.log(`  append, journal.stats().bytesWritten: ${fmt(app.batch.bytesWritten / P, 3)} per payload byte, ${fmt(app.batch.bytesWritten / appendSizes.data, 3)} per stored data byte  (goal <= 1.3)`);
-  console.log(`  append, segment files on disk:        ${fmt(app.batch.onDisk / P, 3)} per payload byte (${fmt(built.onDisk / backlogSizes.payload, 3)} for the ${fmt(cfg.backlog)} backlog)`);
-  for (const m of modes) {
-    const d = app[m].io;
-    console.log(`  append ${m.padEnd(6)}, write() syscalls:       ${fmt(d.wchar / P, 3)} per payload byte in ${fmt(d.syscw)} calls (~${fmt(cfg.appendN / d.syscw, 1)} records per call); 4 KiB pages dirtied: ${fmt(d.dirtied / P, 3)} per payload byte`);
+  for (const m of MODES) {
+    const s = lib.spread(trip[m].map((x) => x.rate));
+    report.figure({
+      name: `library round trip, ${m}`,
+      value: s.median,
+      unit: "records/s",
+      spread: s,
+      note: `the node in a flow (A) does ${lib.num(nodeRate[m])} msgs/s: ${lib.num(s.median / nodeRate[m])}x less than the library alone`,
+    });
   }
-  const replayPer = replayed.bytesWritten / backlogSizes.payload;
-  console.log(`  replay + ack of the ${fmt(cfg.backlog)} backlog in ${fmt(replayed.s, 2)} s: ${fmt(replayed.bytesWritten)} B in ${replayed.cursorWrites} cursor writes = ${replayPer.toExponential(2)} per payload byte; pages dirtied ${(replayed.io.dirtied / backlogSizes.payload).toExponential(2)} per payload byte`);
-  console.log(`  total (append + replay): ${fmt((built.bytesWritten + replayed.bytesWritten) / backlogSizes.payload, 3)} per payload byte  (goal <= 1.3)`);
-  console.log(`  replay paced at ${fmt(cfg.pacedBytesPerS)} payload B/s (the node's default rateBytes) for ${cfg.pacedSeconds} s, durability batch:`);
-  for (const [label, p] of [["cursorIntervalMs 200 (default)", paced], ["cursorIntervalMs 2000", pacedSlow]]) {
-    console.log(`    ${label.padEnd(31)} ${fmt(p.delivered)} records, ${fmt(p.bytesWritten)} B in ${p.cursorWrites} cursor write(s) = ${fmt(p.bytesWritten / p.payload, 3)} per payload byte; 4 KiB pages dirtied: ${fmt(p.io.dirtied / p.payload, 2)} per payload byte`);
-  }
-  console.log(`  lowdb (${fmt(low.n)} records): ${fmt(low.fileBytes / lowSizes.payload, 0)} per payload byte (sum of file sizes after each write; final file ${fmt(low.finalSize / lowSizes.payload, 2)}x the payload, pretty-printed; grows ~linearly with N: ~N/2 x ${fmt(low.finalSize / lowSizes.payload, 2)})`);
-  console.log(`  context store, flushInterval ${cfg.ctxFlushS} s (${fmt(ctx.n)} records): ${fmt(ctx.fileBytes / ctxSizes.payload, 1)} per payload byte over ${ctx.flushes} flushes (final file ${fmt(ctx.finalSize / ctxSizes.payload, 2)}x the payload, 4-space indented)`);
-  console.log(`  context store, flushInterval 30 s: ${fmt(ctxDefault.fileBytes / ctxSizes.payload, 2)} per payload byte over ${ctxDefault.flushes} flush; every later flush rewrites the whole queue again`);
-  console.log(`  append amplification, journal vs lowdb: ${fmt(low.fileBytes / lowSizes.payload / (app.batch.bytesWritten / P), 0)}x less; vs context store: ${fmt(ctx.fileBytes / ctxSizes.payload / (app.batch.bytesWritten / P), 1)}x less`);
+  report.figure({ name: `library replay of a ${lib.fmt(cfg.backlog)}-record backlog, next + ack`, value: replayed.rate, unit: "records/s" });
 
-  console.log(`\nsummary against the goals (this machine):`);
-  console.log(`  batch append          ${fmt(app.batch.rate).padStart(10)} readings/s   goal >= 50,000   (${fmt(app.batch.rate / low.rate)}x lowdb, ${fmt(app.batch.rate / ctx.rate, 1)}x context store)`);
-  console.log(`  write amplification   ${fmt((built.bytesWritten + replayed.bytesWritten) / backlogSizes.payload, 3).padStart(10)} per byte     goal <= 1.3      (per stored data byte: ${fmt((built.bytesWritten + replayed.bytesWritten) / backlogSizes.data, 3)})`);
-  console.log(`  recovery of ${fmt(cfg.backlog / 1e6, 1)}M      ${fmt(openMid.s, 3).padStart(10)} s             goal <= 2`);
-  console.log(`  RSS growth            ${fmt(grow, 1).padStart(10)} MiB           goal <= 32`);
-  console.log(`(whole bench ${fmt(seconds(t00), 1)} s)`);
+  const mid = (xs) => xs.find((o) => o.s === lib.median(xs.map((x) => x.s))) || xs[0];
+  const w = mid(warm);
+  report.section(
+    `C. recovery of a ${lib.fmt(cfg.backlog)}-record backlog (${lib.fmt(built.onDisk / MiB, 1)} MiB on disk): Journal.open() in a fresh process`,
+    `warm: the files in the page cache (just written); cold: after echo 1 > /proc/sys/vm/drop_caches (read from disk shows it was).`,
+  );
+  report.figure({
+    name: "recovery, page cache warm",
+    value: w.s,
+    unit: "s",
+    spread: lib.spread(warm.map((x) => x.s)),
+    goal: lib.atMost(2, " s"),
+    note: `${lib.fmt(w.recovery.records)} records recovered (expected ${lib.fmt(cfg.backlog)}), torn ${w.recovery.tornBytes} B, lost ${w.recovery.lost}; read from disk ${lib.fmt(w.readFromDisk / MiB, 1)} MiB`,
+  });
+  if (cold.length) {
+    const c = cold.length === 1 ? cold[0] : mid(cold);
+    report.figure({
+      name: "recovery, page cache cold",
+      value: c.s,
+      unit: "s",
+      spread: lib.spread(cold.map((x) => x.s)),
+      goal: lib.atMost(2, " s"),
+      note: `read from disk ${lib.fmt(c.readFromDisk / MiB, 1)} MiB (${os.tmpdir()} on ${lib.fmt(built.onDisk / MiB, 1)} MiB of segments); a gateway's SD card reads at 20-90 MB/s, so expect more there`,
+    });
+  } else report.figure({ name: "recovery, page cache cold", value: "not measurable here", unit: "", note: coldWhy });
+  report.figure({ name: "RSS growth opening that backlog", value: (w.rssAfter - w.rssBefore) / MiB, unit: "MiB", goal: lib.atMost(32, " MiB"), note: `peak RSS ${lib.fmt(w.peakRss / MiB, 1)} MiB, ${lib.fmt(w.rssBefore / MiB, 1)} MiB before the open` });
+
+  // D
+  report.section(
+    "D. baselines: lowdb 7 (push, await db.write() per message: the document rewritten) and Node-RED's context store",
+    "lowdb's speed falls as 1/N with the queue depth N, so its ratio to the journal grows without bound: it is given per depth, not as one number. lowdb writes a temporary file and renames it, without fsync.",
+  );
+  for (const depth of cfg.lowdbDepths) {
+    const l = await lowdbAtDepth(depth);
+    report.figure({
+      name: `lowdb, ${lib.fmt(depth)} messages queued`,
+      value: l.rate,
+      unit: "msgs/s",
+      ratio: appRate.batch / l.rate,
+      note: `ratio = journal batch append / lowdb; the node (A, batch) / lowdb: ${lib.num(nodeRate.batch / l.rate)}x; ${lib.fmt(l.fileBytes / MiB, 2)} MiB rewritten per message (${l.writes} writes timed)`,
+      data: { depth, writes: l.writes, fileBytes: l.fileBytes, journalBatchAppend: appRate.batch, nodeBatch: nodeRate.batch },
+    });
+  }
+  const ctx = await contextAppend();
+  report.figure({ name: `context store, flushInterval 0, ${lib.fmt(cfg.ctxN)} msgs`, value: ctx.rate, unit: "msgs/s", ratio: appRate.batch / ctx.rate, note: `ratio = journal batch append / context store; the node (A, batch) / context store: ${lib.num(nodeRate.batch / ctx.rate)}x. The store rewrites the whole queue per flush, so its rate also falls with the queue's length` });
+
+  // E
+  const fullP = payloadBytes(0, cfg.appendN);
+  report.section(
+    "E. write amplification: bytes the kernel writes for the journal / payload bytes (issue 7 item 23)",
+    `Kernel bytes: /proc/self/io write_bytes - cancelled_write_bytes (4 KiB per page dirtied after it was last written back; file system metadata and its journal not counted). Payload: msg.payload as JSON (${P1} B). Slow rates are simulated on a virtual clock (the journal's timers and Date.now), the time in which nothing happens skipped, fsyncs real. "outage": appends only, the backlog grows; "online": every record delivered and acknowledged (cursor writes included). Under os, the kernel's writeback every dirty_expire_centisecs is emulated.`,
+  );
+  const amp = {};
+  for (const scenario of ["outage", "online"]) {
+    for (const m of MODES) {
+      amp[`${m}/${scenario}`] = amplificationInChild(m, scenario);
+      for (const a of amp[`${m}/${scenario}`]) {
+        report.figure({
+          name: `${scenario}, ${m}, ${a.rate} readings/s`,
+          value: a.amplification,
+          unit: "x",
+          goal: m === "batch" && a.rate === 10 ? lib.atMost(2, "× at 10 readings/s under batch") : undefined,
+          note: `${lib.fmt(a.n)} readings over ${a.duration} s simulated; ${a.fsyncs} fsyncs; ${lib.fmt(a.kernel / 1024)} KiB by the kernel for ${lib.fmt(a.payload / 1024, 1)} KiB of payload (journal appended ${lib.fmt(a.appended / 1024, 1)} KiB); syncInterval ${a.syncIntervalMs} ms`,
+          data: a,
+        });
+      }
+    }
+  }
+  const a0 = app.batch[0];
+  report.figure({
+    name: "full speed, batch append: bytes appended / payload",
+    value: lib.median(app.batch.map((x) => x.bytesWritten)) / fullP,
+    unit: "x",
+    note: `kernel: ${lib.num(a0.io ? a0.io.kernel / fullP : NaN)}x; append + replay + ack of the ${lib.fmt(cfg.backlog)} backlog: ${lib.num((built.bytesWritten + replayed.bytesWritten) / backlogPayload)}x (journal's own count)`,
+    goal: lib.atMost(1.3, "×"),
+  });
+  report.write();
 }
 
 if (process.argv[2] === "--open-child") {
-  childOpen(process.argv[3], Number(process.argv[4])).catch((e) => {
+  childOpen(process.argv[3]).catch((e) => {
     console.error(e);
     process.exit(1);
   });
-} else {
-  main()
-    .then(() => {
-      cleanup();
-      process.exit(0);
-    })
-    .catch((e) => {
+} else if (process.argv[2] === "--amp-child") {
+  childAmplification(process.argv[3], process.argv[4]).then(
+    () => process.exit(0),
+    (e) => {
       console.error(e);
-      cleanup();
       process.exit(1);
-    });
+    },
+  );
+} else {
+  main().then(
+    () => process.exit(0),
+    (e) => {
+      console.error(e);
+      process.exit(1);
+    },
+  );
 }
