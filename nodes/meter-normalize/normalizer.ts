@@ -2,7 +2,7 @@
  * meter-normalize's logic, free of Node-RED: a message in, canonical readings out.
  */
 import { ConfigError, InputError } from "../shared/errors";
-import { isoUtc, isValidZone, parseTimestamp, type TimeOptions } from "../shared/time";
+import { checkTimeRange, isoUtc, isValidZone, parseTimestamp, type TimeOptions } from "../shared/time";
 import { readingQuality, readingTopic, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
 import { compileRegisterMap, decodeWindow, type CompiledMap } from "./register-map";
 import { isFailedRead, modbusRequestOf, readModbusResponse } from "./modbus-input";
@@ -73,6 +73,24 @@ function parseDevices(input: string | undefined): Map<string, DeviceEntry> {
     out.set(key, e as unknown as DeviceEntry);
   }
   return out;
+}
+
+/**
+ * NaN and ±Infinity (a float register holding NaN, a sum or a scale that overflows, a numeric string "Infinity",
+ * NaN from a function node) are no measurement: JSON would carry them as a bare null that claims to be GOOD.
+ * Each becomes value null with quality BAD, whatever produced it. True when any did.
+ */
+function nonFiniteToBad(measurements: Record<string, Measurement>): boolean {
+  let found = false;
+  for (const name in measurements) {
+    const m = measurements[name];
+    if (typeof m.value === "number" && !Number.isFinite(m.value)) {
+      m.value = null;
+      m.quality = "BAD";
+      found = true;
+    }
+  }
+  return found;
 }
 
 /** Read and check the node's configuration. Throws a ConfigError naming the bad field. */
@@ -193,9 +211,9 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
     else ms = nowMs;
     const reading: CanonicalReading = {
       deviceId,
-      timestamp: isoUtc(ms),
+      timestamp: isoUtc(checkTimeRange(ms, "time", String(ms))),
       measurements,
-      quality: derived.quality ?? readingQuality(measurements),
+      quality: nonFiniteToBad(measurements) ? "BAD" : derived.quality ?? readingQuality(measurements),
       source,
     };
     let meta: ReadingMeta | undefined;

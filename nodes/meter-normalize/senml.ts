@@ -5,7 +5,8 @@
  * - name = bn + n; the device is the base name (a trailing ":" or "/" is cut), the measurement
  *   is n. Without a base name, the measurement is the whole name and the device comes from elsewhere.
  * - time = bt + t, in seconds; a resolved time below 2^28 (and no time at all) is relative to now
- *   (section 4.5.3); "now" is msg.timestamp when the message has one.
+ *   (section 4.5.3); "now" is msg.timestamp when the message has one. A time outside the years 0000 to 9999
+ *   (what a canonical timestamp can carry) is an error naming the record and the value.
  * - value: v + bv (number), vs (string), vb (boolean), vd (data, kept as its base64 string), s + bs.
  * - unit = u, else bu. A unit that is not a SenML symbol is converted when the units module knows it
  *   ("degF" to "Cel"); otherwise the value is kept, without a unit and with quality SUSPECT.
@@ -13,6 +14,7 @@
  *   understood (section 4.4): a pack holding one is an error.
  */
 import { InputError } from "../shared/errors";
+import { checkTimeRange, MAX_MS, MIN_MS } from "../shared/time";
 import { isSenmlUnit, toSenml } from "../shared/units";
 import type { Measurement } from "../shared/canonical-reading";
 import { tidy } from "../shared/number";
@@ -116,8 +118,12 @@ export function resolveSenml(pack: Rec[], nowMs: number): SenmlGroup[] {
       value = r.vb;
     } else if (r.vd !== undefined) value = str(r, "vd", i) as string;
     else value = (num(r, "s", i) as number) + bs;
-    const resolved = bt + (num(r, "t", i) ?? 0);
-    const timeMs = resolved < RELATIVE_LIMIT ? nowMs + Math.round(resolved * 1000) : Math.round(resolved * 1000);
+    const t = num(r, "t", i) ?? 0;
+    const resolved = bt + t;
+    const relative = resolved < RELATIVE_LIMIT;
+    const timeMs = relative ? nowMs + Math.round(resolved * 1000) : Math.round(resolved * 1000);
+    if (!(timeMs >= MIN_MS && timeMs <= MAX_MS))
+      checkTimeRange(timeMs, `SenML record ${i}: time`, `${resolved} s (bt ${bt} + t ${t}${relative ? ", below 2^28 so relative to now" : ""})`);
     if (bn !== deviceOf || times === undefined) {
       device = bn === "" ? undefined : bn.replace(/[:/]$/, "");
       deviceOf = bn;

@@ -27,7 +27,10 @@ export interface TimeOptions {
   skipped: SkippedPolicy;
 }
 
-const MAX_MS = 253402300799999; // 9999-12-31T23:59:59.999Z
+/** The last millisecond a canonical timestamp can carry: 9999-12-31T23:59:59.999Z (four-digit years). */
+export const MAX_MS = 253402300799999;
+/** The first: 0000-01-01T00:00:00.000Z. */
+export const MIN_MS = -62167219200000;
 const HAS_OFFSET = /T[\d:.,]+(Z|[+-]\d{2}(:?\d{2})?)$/i;
 const EPOCH_SECONDS_LIMIT = 1e11;
 
@@ -69,11 +72,20 @@ export function isoUtc(ms: number): string {
   return lastIso;
 }
 
+/**
+ * `ms` if a canonical timestamp can carry it (UTC, years 0000 to 9999, as the schema's four-digit year says),
+ * else an InputError: "<what> <shown> is beyond year 9999 ...". `shown` is the value as the producer sent it.
+ */
+export function checkTimeRange(ms: number, what: string, shown: string): number {
+  if (ms >= MIN_MS && ms <= MAX_MS) return ms;
+  const why = ms > MAX_MS ? "is beyond year 9999" : ms < MIN_MS ? "is before year 0" : "is not a time";
+  throw new InputError(`${what} ${shown} ${why}: a reading's timestamp is UTC between years 0000 and 9999`, "bad timestamp");
+}
+
 function fromEpoch(n: number, what: string): number {
   if (!Number.isFinite(n) || n < 0) throw new InputError(`${what} ${n} is not a valid epoch time`, "bad timestamp");
   const ms = n < EPOCH_SECONDS_LIMIT ? n * 1000 : n;
-  if (ms > MAX_MS) throw new InputError(`${what} ${n} is out of range`, "bad timestamp");
-  return Math.round(ms);
+  return Math.round(checkTimeRange(ms, what, String(n)));
 }
 
 /** Epoch ms of a local wall-clock time in `zone`, applying the DST policy. */
@@ -109,7 +121,7 @@ export function parseTimestamp(input: unknown, opts: TimeOptions, what = "timest
   if (input instanceof Date) {
     const ms = input.getTime();
     if (Number.isNaN(ms)) throw new InputError(`${what} is an invalid Date`, "bad timestamp");
-    return ms;
+    return checkTimeRange(ms, what, `Date ${ms} ms`);
   }
   if (typeof input === "number") return fromEpoch(input, what);
   if (typeof input !== "string" || input.trim() === "")
@@ -120,9 +132,9 @@ export function parseTimestamp(input: unknown, opts: TimeOptions, what = "timest
   if (HAS_OFFSET.test(iso)) {
     const dt = DateTime.fromISO(iso, { setZone: true });
     if (!dt.isValid) throw new InputError(`${what} "${s}" is not a valid ISO 8601 time`, "bad timestamp");
-    return dt.toMillis();
+    return checkTimeRange(dt.toMillis(), what, `"${s}"`);
   }
   const wall = DateTime.fromISO(iso, { zone: "UTC" });
   if (!wall.isValid) throw new InputError(`${what} "${s}" is not a valid ISO 8601 time`, "bad timestamp");
-  return localToEpoch(wall, opts, what);
+  return checkTimeRange(localToEpoch(wall, opts, what), what, `"${s}" in ${opts.zone}`);
 }

@@ -1,4 +1,4 @@
-import { it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
@@ -296,4 +296,79 @@ it("toOutput: one reading is the payload; several leave as one array in time ord
   ], "bt carries on to later records (RFC 8428 section 4.1)");
   assert.equal(mixed.topic, "a", "devices mixed: the first reading's topic");
   assert.throws(() => toOutput([]), /no readings/);
+});
+
+describe("issue 7 item 13: values and times a canonical reading cannot carry", () => {
+  const isBad = (m: unknown, unit?: string) =>
+    assert.deepEqual(m, unit === undefined ? { value: null, quality: "BAD" } : { value: null, unit, quality: "BAD" });
+
+  it("NaN and Infinity from registers, SenML and JSON become value null with quality BAD, never GOOD", () => {
+    // float64 registers: NaN, +Infinity, and a finite value that overflows once scaled
+    const f64 = (x: number) => {
+      const b = Buffer.alloc(8);
+      b.writeDoubleBE(x);
+      return [0, 2, 4, 6].map((k) => b.readUInt16BE(k));
+    };
+    const registerMap = { mapId: "f", mapVersion: "1.0.0", addressBase: 0, points: [
+      { id: "nan", address: 0, type: "float64", table: "holding", unit: "W" },
+      { id: "inf", address: 4, type: "float64", table: "holding" },
+      { id: "big", address: 8, type: "float64", table: "holding", scale: 10, unit: "Wh" },
+      { id: "ok", address: 12, type: "float32", table: "holding", scale: 2 },
+      { id: "f32nan", address: 14, type: "float32", table: "holding", scale: 2 },
+    ] };
+    const f32 = (x: number) => { const b = Buffer.alloc(4); b.writeFloatBE(x); return [b.readUInt16BE(0), b.readUInt16BE(2)]; };
+    const regs = [...f64(NaN), ...f64(Infinity), ...f64(1e308), ...f32(1.5), ...f32(NaN)];
+    const modbus = one({}, { payload: regs, modbusRequest: { unitid: 1, fc: 3, address: 0, quantity: regs.length }, registerMap }).reading;
+    isBad(modbus.measurements.nan, "W");
+    isBad(modbus.measurements.inf);
+    isBad(modbus.measurements.big, "Wh");
+    isBad(modbus.measurements.f32nan);
+    assert.deepEqual(modbus.measurements.ok, { value: 3 });
+    assert.equal(modbus.quality, "BAD");
+    // SenML (RFC 8428 section 4.6: the value is v + bv, the sum s + bs): finite fields whose sum overflows
+    const senml = one({ deviceId: "" }, { payload: [{ bn: "x/", bv: 1e308, n: "e", v: 1e308 }, { n: "s", bs: -1e308, s: -1e308 }, { n: "t", u: "MWh", v: 1e308 }] }).reading;
+    isBad(senml.measurements.e);
+    isBad(senml.measurements.s);
+    isBad(senml.measurements.t, "kWh");
+    assert.equal(senml.quality, "BAD");
+    // JSON: a mapped numeric string "Infinity", a scale that overflows, and NaN from a function node
+    const jsonMapping = JSON.stringify({ measurements: { a: { path: "a", unit: "kWh" }, b: { path: "b", scale: 10 }, c: { path: "c" } } });
+    const json = one({ jsonMapping }, { payload: { a: "Infinity", b: 1e308, c: 4 } }).reading;
+    isBad(json.measurements.a, "kWh");
+    isBad(json.measurements.b);
+    assert.deepEqual(json.measurements.c, { value: 4 });
+    assert.equal(json.quality, "BAD");
+    const auto = one({}, { payload: { measurements: { e: { value: NaN }, f: { value: Infinity, unit: "kWh" }, g: { value: 1e308, unit: "MWh" }, h: 2 } } }).reading;
+    isBad(auto.measurements.e);
+    isBad(auto.measurements.f, "kWh");
+    isBad(auto.measurements.g, "kWh");
+    assert.deepEqual(auto.measurements.h, { value: 2 });
+    assert.equal(auto.quality, "BAD");
+    // what leaves the node is a valid canonical reading (one() checks the schema too) and says BAD on the wire
+    assert.match(JSON.stringify(auto), /"e":\{"value":null,"quality":"BAD"\}/);
+  });
+
+  it("a timestamp beyond year 9999 is an InputError naming where it came from", () => {
+    inputError(() => make().normalize({ payload: { e: 1 }, timestamp: new Date(8.64e15) }, NOW), /msg\.timestamp .*year 9999/);
+    inputError(() => make().normalize({ payload: { e: 1 }, timestamp: "+010000-01-01T00:00:00Z" }, NOW), /msg\.timestamp "\+010000-01-01T00:00:00Z" .*year 9999/);
+    // a local time that is still 9999 on the wall clock but 10000 in UTC
+    inputError(() => make({ timeZone: "America/New_York" }).normalize({ payload: { e: 1 }, timestamp: "9999-12-31T23:30:00" }, NOW), /msg\.timestamp .*year 9999/);
+    const jsonMapping = JSON.stringify({ timestamp: "ts", measurements: { e: { path: "e" } } });
+    inputError(() => make({ jsonMapping }).normalize({ payload: { e: 1, ts: "+010000-01-01T00:00:00Z" } }, NOW), /payload timestamp .*year 9999/);
+    // the last millisecond of 9999 is still a time
+    assert.equal(one({}, { payload: { e: 1 }, timestamp: "9999-12-31T23:59:59.999Z" }).reading.timestamp, "9999-12-31T23:59:59.999Z");
+  });
+
+  it("SenML times are seconds (RFC 8428 section 4.5.3); one beyond year 9999 is an InputError naming the record and the value", () => {
+    // bt + t >= 2^28 is absolute: 1e12 s is the year 33658
+    inputError(() => make().normalize({ payload: [{ bn: "x/", n: "e", v: 1 }, { n: "e", bt: 1e12, v: 2 }] }, NOW), /SenML record 1: time 1000000000000 s .*year 9999/);
+    // huge values used to end in a bare "RangeError: Invalid time value"
+    inputError(() => make().normalize({ payload: [{ bn: "x/", bt: 1e20, n: "e", v: 1 }] }, NOW), /SenML record 0: time 100000000000000000000 s/);
+    inputError(() => make().normalize({ payload: [{ bn: "x/", n: "e", t: 1.7e308, bt: 1.7e308, v: 1 }] }, NOW), /SenML record 0: time .* s \(bt 1\.7e\+308 \+ t 1\.7e\+308\)/);
+    // below 2^28 is relative to now, negative included (in the past): a huge negative one is before year 0
+    inputError(() => make().normalize({ payload: [{ bn: "x/", t: -1e14, n: "e", v: 1 }] }, NOW), /SenML record 0: time -100000000000000 s .*year 0/);
+    // the largest absolute time that is still a time
+    const last = one({ deviceId: "" }, { payload: [{ bn: "x/", bt: 253402300799, n: "e", v: 1 }] }).reading;
+    assert.equal(last.timestamp, "9999-12-31T23:59:59.000Z");
+  });
 });
