@@ -58,3 +58,15 @@ it("isoUtc formats like Date#toISOString across days, hours and milliseconds", (
   assert.equal(isoUtc(1770560100000), "2026-02-08T14:15:00.000Z");
   assert.equal(isoUtc(1770560100000), "2026-02-08T14:15:00.000Z", "cached");
 });
+
+it("a time a canonical timestamp cannot carry (beyond year 9999) is an InputError naming it, in every form", () => {
+  const utc: TimeOptions = { zone: "UTC", ambiguous: "earlier", skipped: "shift" };
+  const beyond = (v: unknown, re: RegExp, o = utc) =>
+    assert.throws(() => parseTimestamp(v, o, "msg.timestamp"), (e: unknown) => e instanceof InputError && re.test(e.message) && /year 9999/.test(e.message));
+  beyond(253402300800000, /msg\.timestamp 253402300800000 is beyond year 9999/);
+  beyond(new Date(253402300800000), /msg\.timestamp Date 253402300800000 ms/);
+  beyond("+010000-01-01T00:00:00Z", /msg\.timestamp "\+010000-01-01T00:00:00Z"/);
+  // still 9999 on a New York wall clock, already 10000 in UTC
+  beyond("9999-12-31T23:30:00", /"9999-12-31T23:30:00" in America\/New_York/, { ...utc, zone: "America/New_York" });
+  assert.equal(iso("9999-12-31T23:59:59.999Z"), "9999-12-31T23:59:59.999Z");
+});
