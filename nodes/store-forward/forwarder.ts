@@ -16,7 +16,11 @@ export interface ForwarderOptions {
   /** First retry delay and its cap (the seeds retry every 5 minutes). */
   backoffMs: number;
   maxBackoffMs: number;
-  /** Token buckets: messages and bytes per second; 0 means no limit. */
+  /**
+   * Token buckets that pace the replay of a backlog: messages and bytes per second; 0 means no limit. They
+   * apply while the forwarder is replaying (see Forwarder.replaying): live traffic that finds nothing waiting
+   * passes straight through, unpaced.
+   */
   rateMsgs: number;
   rateBytes: number;
   /** msg property (dot path) holding the idempotency key; empty: deviceId + timestamp of the reading. */
@@ -65,6 +69,8 @@ interface Flight {
   lastError?: string;
   /** The `stuck` alert was raised for this message. */
   stuck?: boolean;
+  /** Sent while replaying a backlog. */
+  replay: boolean;
   /** JSON of the msg.error the stored message itself carried (sent with it): coming back with it is no nack. */
   sentError?: string;
 }
@@ -103,6 +109,12 @@ export class Forwarder {
   private counters = { in: 0, out: 0, acked: 0, nacked: 0, timeouts: 0, at: 0, inAt: 0, outAt: 0 };
   private closed = false;
   private seq = 0;
+  /**
+   * Replaying a backlog: records were stored while nothing could be sent (offline, paused), were recovered
+   * from a previous run, or an attempt failed. While it lasts the token buckets pace every send; it ends
+   * once nothing is left waiting (no record to hand out, no message waiting for its retry).
+   */
+  replaying: boolean;
 
   constructor(
     journalOptions: JournalOptions,
@@ -115,6 +127,7 @@ export class Forwarder {
     this.journal.onDrop = (ids) => this.forget(ids);
     this.tokens = this.fullBucket(io.now());
     this.counters.at = io.now();
+    this.replaying = this.journal.depth > 0;
   }
 
   /**
@@ -182,10 +195,12 @@ export class Forwarder {
     if (this.online === online) return;
     this.online = online;
     if (online) this.pump();
+    else this.replaying = true;
   }
 
   pause(): void {
     this.paused = true;
+    this.replaying = true;
   }
 
   resume(): void {
@@ -291,7 +306,7 @@ export class Forwarder {
         nextRetry = Math.min(nextRetry, f.retryAt);
         continue;
       }
-      if (!this.take(f.bytes)) break;
+      if (!this.take(f.bytes)) break; // a resend is always part of a replay
       f.retryAt = undefined;
       f.attempt++;
       this.transmit(id, f);
@@ -303,7 +318,8 @@ export class Forwarder {
       const msgs: Msg[] = [];
       let bytes = 0;
       // Check the bucket for the first record; a batch may overdraw it a little.
-      if (!this.canTake()) break;
+      const paced = this.replaying;
+      if (paced && !this.canTake()) break;
       while (records.length < this.opts.batchSize) {
         const r = this.journal.next();
         if (!r) break;
@@ -314,8 +330,8 @@ export class Forwarder {
         bytes += r.data.length;
       }
       if (records.length === 0) break;
-      this.take(bytes);
-      const flight = this.toFlight(records, msgs, bytes);
+      if (paced) this.take(bytes);
+      const flight = this.toFlight(records, msgs, bytes, paced);
       const id = `f${this.seq++}`;
       this.flights.set(id, flight);
       for (const rid of flight.ids) this.byRecord.set(rid, id);
@@ -324,12 +340,18 @@ export class Forwarder {
     if (this.retryTimer) this.io.clearTimer(this.retryTimer);
     this.retryTimer = undefined;
     if (nextRetry !== Infinity) this.retryTimer = this.io.setTimer(() => ((this.retryTimer = undefined), this.pump()), Math.max(1, nextRetry - now));
-    if (((this.journal.hasNext() && this.flights.size < this.opts.window) || this.hasDueRetry()) && !this.canTake()) {
+    if (this.replaying && !this.journal.hasNext() && !this.hasWaitingRetry()) this.replaying = false;
+    if (((this.replaying && this.journal.hasNext() && this.flights.size < this.opts.window) || this.hasDueRetry()) && !this.canTake()) {
       this.pumpTimer = this.io.setTimer(() => {
         this.pumpTimer = undefined;
         this.pump();
       }, this.refillDelay());
     }
+  }
+
+  private hasWaitingRetry(): boolean {
+    for (const f of this.flights.values()) if (f.retryAt !== undefined) return true;
+    return false;
   }
 
   private hasDueRetry(): boolean {
@@ -349,7 +371,7 @@ export class Forwarder {
     }
   }
 
-  private toFlight(records: StoredRecord[], msgs: Msg[], bytes: number): Flight {
+  private toFlight(records: StoredRecord[], msgs: Msg[], bytes: number, replay: boolean): Flight {
     return {
       ids: records.map((r) => r.id),
       keys: records.map((r, i) => r.key || readingKey(msgs[i]) || r.id),
@@ -358,6 +380,7 @@ export class Forwarder {
       storedAt: records[0].enqueuedAt,
       bytes,
       attempt: 1,
+      replay,
       sentError: msgs[0].error === undefined || msgs[0].error === null ? undefined : safeJson(msgs[0].error),
     };
   }
@@ -384,6 +407,7 @@ export class Forwarder {
     if (f.timer) this.io.clearTimer(f.timer);
     f.timer = undefined;
     f.lastError = error;
+    this.replaying = true;
     if (!f.stuck && f.attempt >= (this.opts.stuckAfter ?? 10)) {
       f.stuck = true;
       const batch = f.ids.length > 1 ? { ids: f.ids, keys: f.keys } : {};
@@ -456,6 +480,28 @@ export class Forwarder {
 }
 
 export { JournalFullError, type DropReason };
+
+export interface ReplayRate {
+  /** Messages sent per second while a backlog is replayed (Infinity: no limit). */
+  msgsPerSecond: number;
+  /** Stored records per second (msgsPerSecond × records per message). */
+  recordsPerSecond: number;
+  /** Which setting binds: "rateMsgs", "rateBytes", or "none" (both 0). */
+  limitedBy: "rateMsgs" | "rateBytes" | "none";
+}
+
+/**
+ * The pace of a replay for the editor to show: `recordBytes` is the size of one stored record (the JSON of
+ * the message; about 300 bytes for a canonical reading with three measurements). Live traffic is not paced.
+ */
+export function replayRate(opts: { rateMsgs: number; rateBytes: number; batchSize?: number }, recordBytes: number): ReplayRate {
+  const batch = Math.max(1, opts.batchSize ?? 1);
+  const byMsgs = opts.rateMsgs > 0 ? opts.rateMsgs : Infinity;
+  const byBytes = opts.rateBytes > 0 ? opts.rateBytes / (Math.max(1, recordBytes) * batch) : Infinity;
+  const msgsPerSecond = Math.min(byMsgs, byBytes);
+  const limitedBy = msgsPerSecond === Infinity ? "none" : byBytes < byMsgs ? "rateBytes" : "rateMsgs";
+  return { msgsPerSecond, recordsPerSecond: msgsPerSecond * batch, limitedBy };
+}
 
 /** The default idempotency key of a canonical reading: deviceId/timestamp. */
 function readingKey(msg: Msg): string | undefined {

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Forwarder, type ForwarderOptions, type Msg } from "../../../nodes/store-forward/forwarder";
+import { Forwarder, replayRate, type ForwarderOptions, type Msg } from "../../../nodes/store-forward/forwarder";
 
 class FakeClock {
   t = 1_700_000_000_000;
@@ -106,6 +106,42 @@ describe("forwarder", () => {
     clock.advance(6000);
     assert.equal(sent.length, 5);
     assert.deepEqual(sent.slice(1).map((m, i) => m.at - sent[i].at), [2000, 2000, 2000, 2000]);
+  });
+
+  it("live traffic that finds nothing waiting is not paced; the same rate paces the backlog after an outage", async () => {
+    const { fwd, clock, sent, store, ack } = make({ rateMsgs: 2, window: 5 });
+    for (let i = 0; i < 30; i++) {
+      await store(i, 1);
+      ack(sent[sent.length - 1]);
+    }
+    assert.equal(sent.length, 30, "30 live messages at once, above 2 msg/s");
+    assert.equal(fwd.replaying, false);
+    fwd.setOnline(false);
+    await store(100, 10);
+    fwd.setOnline(true);
+    assert.equal(fwd.replaying, true);
+    assert.equal(sent.length, 32, "the backlog: a bucket's worth (2) at once");
+    for (const m of sent.slice(30)) ack(m);
+    clock.advance(1000);
+    assert.equal(sent.length, 34, "then 2 per second");
+    for (let i = 0; i < 6; i++) {
+      for (const m of sent.slice(-2)) ack(m);
+      clock.advance(1000);
+    }
+    assert.equal(sent.length, 40);
+    for (const m of sent.slice(-2)) ack(m);
+    clock.advance(1000);
+    assert.equal(fwd.replaying, false, "the backlog is drained");
+    await store(200, 5);
+    assert.equal(sent.length, 45, "live again: straight through");
+  });
+
+  it("replayRate: the pace of a replay for the editor, and which setting binds", () => {
+    assert.deepEqual(replayRate({ rateMsgs: 0, rateBytes: 12_500 }, 250), { msgsPerSecond: 50, recordsPerSecond: 50, limitedBy: "rateBytes" });
+    assert.deepEqual(replayRate({ rateMsgs: 10, rateBytes: 12_500 }, 250), { msgsPerSecond: 10, recordsPerSecond: 10, limitedBy: "rateMsgs" });
+    assert.deepEqual(replayRate({ rateMsgs: 0.5, rateBytes: 0, batchSize: 20 }, 250), { msgsPerSecond: 0.5, recordsPerSecond: 10, limitedBy: "rateMsgs" });
+    assert.deepEqual(replayRate({ rateMsgs: 0, rateBytes: 12_500, batchSize: 10 }, 250), { msgsPerSecond: 5, recordsPerSecond: 50, limitedBy: "rateBytes" });
+    assert.deepEqual(replayRate({ rateMsgs: 0, rateBytes: 0 }, 250), { msgsPerSecond: Infinity, recordsPerSecond: Infinity, limitedBy: "none" });
   });
 
   it("rateBytes paces the replay by size", async () => {
