@@ -41,6 +41,8 @@ export interface SfMeta {
   storedAt: string;
   ids?: string[];
   keys?: string[];
+  /** True when the message was sent from a backlog (it waited for the link) or is a resend. */
+  replay: boolean;
 }
 
 export type Msg = Record<string, unknown>;
@@ -387,7 +389,7 @@ export class Forwarder {
 
   private transmit(id: string, f: Flight): void {
     const msg: Msg = { ...f.base };
-    const sf: SfMeta = { node: this.opts.nodeId, id: f.ids[0], key: f.keys[0], attempt: f.attempt, storedAt: new Date(f.storedAt).toISOString() };
+    const sf: SfMeta = { node: this.opts.nodeId, id: f.ids[0], key: f.keys[0], attempt: f.attempt, storedAt: new Date(f.storedAt).toISOString(), replay: f.replay || f.attempt > 1 };
     if (this.opts.batchSize > 1) {
       msg.payload = f.payloads;
       sf.ids = f.ids;

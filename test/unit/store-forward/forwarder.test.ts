@@ -144,6 +144,28 @@ describe("forwarder", () => {
     assert.deepEqual(replayRate({ rateMsgs: 0, rateBytes: 0 }, 250), { msgsPerSecond: Infinity, recordsPerSecond: Infinity, limitedBy: "none" });
   });
 
+  it("_sf marks a replayed message: replay true from a backlog or on a resend, false live; every other field stays", async () => {
+    const { fwd, clock, sent, store, ack } = make({ ackTimeoutMs: 1000, backoffMs: 10, maxBackoffMs: 10 });
+    await store(0, 1);
+    const live = sent[0]._sf as Record<string, unknown>;
+    assert.deepEqual(Object.keys(live).sort(), ["attempt", "id", "key", "node", "replay", "storedAt"]);
+    assert.equal(live.replay, false);
+    assert.equal(live.attempt, 1);
+    assert.equal(live.storedAt, new Date(clock.t).toISOString());
+    clock.advance(1010); // no ack: resent
+    assert.deepEqual({ ...(sent[1]._sf as Msg) }, { ...live, attempt: 2, replay: true });
+    ack(sent[1]);
+    fwd.setOnline(false);
+    clock.advance(60_000);
+    await store(1, 2);
+    fwd.setOnline(true);
+    assert.deepEqual(sent.slice(2).map((m) => (m._sf as Msg).replay), [true, true]);
+    assert.equal((sent[2]._sf as Msg).storedAt, new Date(clock.t).toISOString());
+    for (const m of sent.slice(2)) ack(m);
+    await store(3, 1);
+    assert.equal((sent[4]._sf as Msg).replay, false, "live again once the backlog is drained");
+  });
+
   it("rateBytes paces the replay by size", async () => {
     const { fwd, clock, sent, store } = make({ rateBytes: 2000 });
     fwd.setOnline(false);
