@@ -22,6 +22,7 @@ import { Caps } from "./caps";
 import { writeCursor } from "./cursor";
 import { BODY_FIXED, HEADER, MAX_BODY, frame, frameSize } from "./frame";
 import { GroupCommit } from "./group-commit";
+import { DirLock } from "./lock";
 import { recoverLog } from "./recovery";
 import { PriorityLog } from "./segment-log";
 import { JournalFullError, PRIORITIES, type AppendResult, type Counters, type DropReason, type JournalOptions, type JournalStats, type Priority, type RecoveryReport, type ResolvedOptions, type StoredRecord } from "./types";
@@ -40,6 +41,7 @@ export class Journal {
   private caps: Caps;
   private cursorTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private lock: DirLock;
   readonly recovery: RecoveryReport;
   /** Called with the ids of records that were handed out and then dropped (evicted, expired, purged). */
   onDrop: (ids: string[], reason: DropReason) => void = () => undefined;
@@ -47,9 +49,11 @@ export class Journal {
   onWritten: () => void = () => undefined;
 
   private constructor(opts: JournalOptions) {
-    this.opts = { cursorIntervalMs: 1000, now: Date.now, ...opts };
+    this.opts = { cursorIntervalMs: 1000, now: Date.now, owner: "", ...opts };
     // One level at a time, never under /proc, /sys or /dev, and a failure names its real cause (issue 6 §5).
     ensureDir(opts.dir);
+    // One journal per folder: a second is refused with an error naming the owner (issue 7, item 2).
+    this.lock = DirLock.acquire(opts.dir, opts.owner ?? "");
     this.recovery = { records: 0, bytes: 0, tornBytes: 0, lost: 0, quarantined: [] };
     this.logs = PRIORITIES.map((p) => new PriorityLog(opts.dir, p));
     this.caps = new Caps(this.logs, this.opts, this.counters, {
@@ -71,6 +75,7 @@ export class Journal {
       this.writeCursors(this.opts.durability !== "os");
     } catch (err) {
       for (const log of this.logs) if (log.fd !== undefined) fs.closeSync(log.fd);
+      this.lock.release();
       // EROFS is not ENOENT: the error names its errno code and the path (issue 7, item 15).
       throw storageError(err, "open the store in", opts.dir);
     }
@@ -252,6 +257,7 @@ export class Journal {
           this.writeCursors(this.opts.durability !== "os");
         } finally {
           this.commit.closeAll();
+          this.lock.release();
           resolve();
         }
       };

@@ -23,6 +23,8 @@ export interface JournalOptions {
    * again (a duplicate, with the same key).
    */
   cursorIntervalMs?: number;
+  /** Who opens the journal (the node id): written into the folder's lock, named when a second opener is refused. */
+  owner?: string;
   now?: () => number;
 }
 

@@ -25,7 +25,7 @@ describe("store-forward: a storage folder under /proc", () => {
       if (e.id === "sf") statuses.push(e.status);
     };
     events.on("node-status", onStatus);
-    await load([storeForward, core.catch, core.complete, core.change], flow);
+    await load([storeForward as unknown as typeof core.catch, core.catch, core.complete, core.change], flow);
     try {
       for (let k = 0; k < 3; k++) getNode("sf").receive({ payload: { v: k } });
       await waitFor(() => got["sf-caught"].length === 3, "three inputs caught");

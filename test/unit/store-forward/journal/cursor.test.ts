@@ -40,7 +40,8 @@ describe("journal: the cursor", () => {
     // Issue 7, item 3: a cursor that points past the log is not trusted: the log is replayed (duplicates, never loss).
     assert.equal(j.depth, 4, "the cursor points past the log: the four records on disk are sent again");
     await fill(j, 5, 1, 100);
-    // A crash before any ack: the journal is opened again without being closed.
+    // A crash before any ack: the journal is opened again without being closed (its process is gone, so is its lock).
+    (j as unknown as { lock: { release(): void } }).lock.release();
     const again = Journal.open(opts(dir, { segmentBytes: 1e6 }));
     assert.equal(again.recovery.tornBytes, 0);
     assert.equal(again.depth, 9);
