@@ -286,7 +286,7 @@ describe("editor smoke test in Chromium (Node-RED 4.1)", () => {
     });
   }
 
-  it("store-forward's sizing tab computes the seeds' formula live", async () => {
+  it("store-forward's sizing tab computes the buffer size live", async () => {
     // The seeds' 7-day case: 500 meters x 4 readings/h x 100 B x 168 h x 2 = 67.2 MB.
     const id = await page.evaluate(() => {
       const RED = (window as any).RED;
@@ -299,7 +299,19 @@ describe("editor smoke test in Chromium (Node-RED 4.1)", () => {
       return n.id as string;
     });
     await page.locator("#node-input-name").waitFor({ state: "visible", timeout: 15_000 });
+    // Max bytes shows its unit, and durability says in words what a power cut can lose.
+    assert.equal(squash(await page.locator("#store-forward-maxBytes-unit").innerText()), "bytes (67.1 MB)");
+    const sync = await page.inputValue("#node-input-syncInterval");
+    const durability = await page.locator("#node-input-durability option").allInnerTexts();
+    assert.ok(durability.some((o) => o.includes(`last ${sync} ms`)), `batch names its power-cut window: ${durability.join(" | ")}`);
+    assert.ok(!durability.some((o) => /fsync|group commit|done\(\)/.test(o)), `durability without jargon: ${durability.join(" | ")}`);
+    await page.fill("#node-input-maxBytes", "120000");
+    assert.equal(squash(await page.locator("#store-forward-maxBytes-unit").innerText()), "bytes (120.0 kB)");
+    await page.fill("#node-input-maxBytes", "67108864");
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS_DIR, "editor-store-forward-storage.png") });
     await page.locator("#node-store-forward-tabs a", { hasText: "Sizing" }).click();
+    assert.ok(/devices × readings per hour/.test(await page.locator("#store-forward-tab-sizing").innerText()), "the sizing tab explains the formula in words");
     for (const [k, v] of Object.entries({ devices: "500", perHour: "4", bytes: "100", hours: "168", margin: "2" })) {
       await page.fill(`#store-forward-sizing-${k}`, v);
     }
@@ -311,6 +323,115 @@ describe("editor smoke test in Chromium (Node-RED 4.1)", () => {
     assert.equal(squash(await page.locator("#store-forward-sizing-survives").innerText()), "336.0 h of outage");
     fs.mkdirSync(RESULTS_DIR, { recursive: true });
     await page.screenshot({ path: path.join(RESULTS_DIR, "editor-store-forward-sizing.png") });
+    await page.locator("#node-dialog-cancel").click();
+    await page.locator("#node-input-name").waitFor({ state: "detached", timeout: 15_000 });
+    await page.evaluate((nid) => {
+      const RED = (window as any).RED;
+      RED.nodes.remove(nid);
+      RED.view.redraw(true);
+    }, id);
+  });
+
+  it("renders every Comment node of the examples and the demo flows without losing a word", async () => {
+    // Node-RED's markdown has a description-list extension that swallows text between a colon and a later
+    // colon when a parenthesis sits between them ("Click **cut the link**: the node (...) ... Click ...:").
+    const comments: { where: string; info: string }[] = [];
+    for (const dir of ["examples", "flows"]) {
+      for (const f of fs.readdirSync(path.join(ROOT, dir)).filter((x) => x.endsWith(".json"))) {
+        const flow = JSON.parse(fs.readFileSync(path.join(ROOT, dir, f), "utf8")) as { id: string; type: string; name?: string; info?: string }[];
+        for (const n of flow) {
+          if ((n.type === "comment" || n.type === "tab") && n.info) comments.push({ where: `${dir}/${f} ${n.type} ${n.id}`, info: n.info });
+        }
+      }
+    }
+    assert.ok(comments.filter((c) => / comment /.test(c.where)).length >= 4, "the examples and demo flows have Comment nodes with text");
+    const rendered = await page.evaluate(
+      (infos) =>
+        infos.map((info) => {
+          const div = document.createElement("div");
+          div.innerHTML = (window as any).RED.utils.renderMarkdown(info);
+          return div.textContent ?? "";
+        }),
+      comments.map((c) => c.info),
+    );
+    const words = (s: string) => s.match(/[A-Za-z0-9]+/g) ?? [];
+    comments.forEach((c, i) => {
+      // The source's words once the markdown marks (emphasis, code, list bullets) are gone.
+      const source = words(c.info.replace(/^\s*(?:[-*+]|\d+\.)\s+/gm, " ").replace(/[*`#]/g, " "));
+      assert.deepEqual(words(rendered[i]), source, `${c.where} renders as:\n${rendered[i]}`);
+    });
+  });
+
+  it("meter-normalize's register map is an editable table kept in step with the JSON", async () => {
+    const map = {
+      mapId: "table-test",
+      mapVersion: "1.0.0",
+      addressBase: 1,
+      defaults: { table: "holding", endian: "ABCD" },
+      points: [
+        { id: "voltage", address: 40001, type: "float32", unit: "V", invalid: [-1] },
+        { id: "energy", address: 40003, type: "uint32", scale: 0.1, endian: "CDAB", unit: "kWh", description: "kept" },
+        { id: "temp", address: 30001, type: "int16", scale: 0.1, unit: "Cel" },
+      ],
+    };
+    const id = await page.evaluate((registerMap) => {
+      const RED = (window as any).RED;
+      const def = RED.nodes.getType("meter-normalize");
+      const n: Record<string, unknown> = { id: RED.nodes.id(), type: "meter-normalize", z: RED.workspaces.active(), x: 400, y: 500, _def: def, inputs: 1, outputs: 1, dirty: true, changed: true };
+      for (const [k, d] of Object.entries<any>(def.defaults)) n[k] = JSON.parse(JSON.stringify(d.value));
+      n.registerMap = registerMap;
+      RED.nodes.add(n);
+      RED.view.redraw(true);
+      RED.editor.edit(n);
+      return n.id as string;
+    }, JSON.stringify(map, null, 2));
+    await page.locator("#node-input-name").waitFor({ state: "visible", timeout: 15_000 });
+    const rows = page.locator("#meter-normalize-points .meter-normalize-points-row");
+    await rows.first().waitFor({ state: "visible", timeout: 10_000 });
+    assert.equal(await rows.count(), 3, "a row per point");
+    assert.equal(await rows.nth(1).locator(".meter-normalize-pt-id").inputValue(), "energy");
+    assert.equal(await rows.nth(1).locator(".meter-normalize-pt-endian").inputValue(), "CDAB");
+    assert.equal(await rows.nth(2).locator(".meter-normalize-pt-scale").inputValue(), "0.1");
+    const editorValue = () =>
+      page.evaluate(() => {
+        const ed = (window as any).monaco?.editor?.getModels?.() as { getValue(): string }[] | undefined;
+        return (ed ?? []).map((m) => m.getValue()).find((v) => v.includes("table-test")) ?? "";
+      });
+
+    // A table edit rewrites the JSON's points, keeping the fields the table does not show.
+    await rows.nth(1).locator(".meter-normalize-pt-scale").fill("0.01");
+    await rows.nth(0).locator(".meter-normalize-pt-type").selectOption("int32");
+    await page.waitForFunction(() => {
+      const models = ((window as any).monaco?.editor?.getModels?.() ?? []) as { getValue(): string }[];
+      return models.some((m) => /"scale": 0\.01/.test(m.getValue()) && /"type": "int32"/.test(m.getValue()));
+    }, null, { timeout: 5_000 });
+    const edited = JSON.parse(await editorValue());
+    assert.deepEqual(edited.points[1], { ...map.points[1], scale: 0.01 });
+    assert.deepEqual(edited.points[0], { ...map.points[0], type: "int32" });
+    assert.deepEqual(edited.defaults, map.defaults);
+    assert.equal(edited.mapId, "table-test");
+
+    // The live validation still answers.
+    await page.waitForFunction(() => /table-test/.test(document.querySelector("#meter-normalize-validation")?.textContent ?? ""), null, { timeout: 10_000 });
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    await page.screenshot({ path: path.join(RESULTS_DIR, "editor-meter-normalize-table.png") });
+
+    // The JSON is one click away, and a JSON edit redraws the table.
+    await page.locator("#meter-normalize-view-json").click();
+    await page.locator("#node-input-registerMap-editor").waitFor({ state: "visible" });
+    const height = (await page.locator("#node-input-registerMap-editor").boundingBox())!.height;
+    assert.ok(height > 300, `the JSON editor grows with the map (${height}px for ${(await editorValue()).split("\n").length} lines)`);
+    await page.evaluate(() => {
+      const models = ((window as any).monaco?.editor?.getModels?.() ?? []) as { getValue(): string; setValue(v: string): void }[];
+      const m = models.find((x) => x.getValue().includes("table-test"))!;
+      const v = JSON.parse(m.getValue());
+      v.points.push({ id: "frequency", address: 40011, type: "float32", unit: "Hz" });
+      m.setValue(JSON.stringify(v, null, 2));
+    });
+    await page.locator("#meter-normalize-view-table").click();
+    await page.waitForFunction(() => document.querySelectorAll("#meter-normalize-points .meter-normalize-points-row").length === 4, null, { timeout: 5_000 });
+    assert.equal(await rows.nth(3).locator(".meter-normalize-pt-unit").inputValue(), "Hz");
+
     await page.locator("#node-dialog-cancel").click();
     await page.locator("#node-input-name").waitFor({ state: "detached", timeout: 15_000 });
     await page.evaluate((nid) => {
