@@ -21,7 +21,7 @@ const { checkField } = require(path.join(dist, "nodes/shared/fields.js"));
 const { latestVersion } = require(path.join(dist, "nodes/shared/migrations.js"));
 const support = fs
   .readFileSync(path.join(root, "nodes/shared/editor/m2m-editor.js"), "utf8")
-  .replace("__M2M_CHECK_FIELD__", checkField.toString());
+  .replace("M2M.checkField = __M2M_CHECK_FIELD__;", `M2M.checkField = ${checkField.toString()};`);
 const sharedLocales = path.join(root, "nodes/shared/locales");
 
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));

@@ -167,7 +167,7 @@ export function compileRegisterMap(input: unknown, where = "register map"): Comp
     }
   }
   if (!validateSchema(map)) {
-    const errors = describeAjvErrors(validateSchema.errors);
+    const errors = describeAjvErrors(validateSchema.errors, "", map);
     throw new ConfigError(`${where}: ${errors.join("; ")}`, validateSchema.errors?.[0]?.instancePath);
   }
   const m = map as RegisterMap;
@@ -175,7 +175,7 @@ export function compileRegisterMap(input: unknown, where = "register map"): Comp
   const names = new Map<string, number>();
   const points: CompiledPoint[] = [];
   const fail = (i: number, field: string, text: string): never => {
-    throw new ConfigError(`${where}: /points/${i}/${field} ${text}`, `/points/${i}/${field}`);
+    throw new ConfigError(`${where}: point ${JSON.stringify(m.points[i]?.id)} at /points/${i}/${field} ${text}`, `/points/${i}/${field}`);
   };
   m.points.forEach((p, i) => {
     if (ids.has(p.id)) fail(i, "id", `"${p.id}" is already the id of /points/${ids.get(p.id)}`);

@@ -5,8 +5,38 @@ import Ajv, { type ErrorObject, type ValidateFunction } from "ajv";
 
 export const ajv = new Ajv({ allErrors: true, strict: false });
 
-/** "/points/3/type must be one of holding, input, coil, discrete" for each ajv error. */
-export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root = ""): string[] {
+/**
+ * The user's name for the place of an error: an array element with an `id` (or `name`) is named by it, so
+ * `/points/0/type` reads `point "v1" at /points/0/type` (the array's name made singular).
+ */
+function named(data: unknown, instancePath: string): string {
+  const parts = instancePath.split("/").slice(1);
+  let o: unknown = data;
+  let label = "";
+  for (let i = 0; i < parts.length; i++) {
+    if (typeof o !== "object" || o === null) break;
+    o = (o as Record<string, unknown>)[parts[i]];
+    const key = parts[i - 1];
+    if (key !== undefined && /^\d+$/.test(parts[i]) && typeof o === "object" && o !== null) {
+      const id = (o as Record<string, unknown>).id ?? (o as Record<string, unknown>).name;
+      if (typeof id === "string" || typeof id === "number") label = `${key.replace(/ies$/, "y").replace(/s$/, "")} ${JSON.stringify(id)} at `;
+    }
+  }
+  return label;
+}
+
+/** The value at an ajv instance path, for the message (`type "floatt" must be one of ...`). */
+function valueAt(data: unknown, instancePath: string): unknown {
+  let o: unknown = data;
+  for (const p of instancePath.split("/").slice(1)) o = typeof o === "object" && o !== null ? (o as Record<string, unknown>)[p] : undefined;
+  return o;
+}
+
+/**
+ * "point \"v1\" at /points/3/type \"floatt\" must be one of ..." for each ajv error. Pass the validated `data` so that
+ * errors name the user's own ids and show the value that was refused.
+ */
+export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root = "", data?: unknown): string[] {
   if (!errors) return [];
   const out: string[] = [];
   for (const e of errors) {
@@ -16,7 +46,7 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root
     let text: string;
     switch (e.keyword) {
       case "enum":
-        text = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
+        text = `${data === undefined ? "" : `${JSON.stringify(valueAt(data, e.instancePath))} `}must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
         break;
       case "additionalProperties":
         text = `has unknown field "${(e.params as { additionalProperty: string }).additionalProperty}"`;
@@ -30,7 +60,7 @@ export function describeAjvErrors(errors: ErrorObject[] | null | undefined, root
       default:
         text = e.message ?? e.keyword;
     }
-    const line = `${where} ${text}`;
+    const line = `${data === undefined ? "" : named(data, e.instancePath)}${where} ${text}`;
     if (!out.includes(line)) out.push(line);
   }
   return out;

@@ -155,7 +155,7 @@ describe("meter-normalize in a flow", () => {
       .send({ registerMap: JSON.stringify({ mapId: "m", mapVersion: "1.0.0", addressBase: 0, points: [{ id: "a", address: 0, type: "float16", table: "holding" }] }) })
       .expect(200);
     assert.equal(bad.body.ok, false);
-    assert.match(bad.body.error, /\/points\/0\/type must be one of/);
+    assert.match(bad.body.error, /point "a" at \/points\/0\/type "float16" must be one of/);
   });
 
   it("closes cleanly on redeploy, many times", async () => {

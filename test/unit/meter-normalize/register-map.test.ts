@@ -7,7 +7,7 @@ const map = (points: unknown[], extra: Record<string, unknown> = {}) =>
   ({ mapId: "t", mapVersion: "1.0.0", addressBase: 0, defaults: { table: "holding" }, points, ...extra }) as unknown as RegisterMap;
 
 it("schema errors name the bad field", () => {
-  configError(() => compileRegisterMap(map([{ id: "a", address: 0, type: "float16" }])), /\/points\/0\/type must be one of/);
+  configError(() => compileRegisterMap(map([{ id: "a", address: 0, type: "float16" }])), /point "a" at \/points\/0\/type "float16" must be one of/);
   configError(() => compileRegisterMap(map([{ id: "a", address: 0, type: "int16", scale: "x" }])), /\/points\/0\/scale must be number/);
   configError(() => compileRegisterMap({ ...map([{ id: "a", address: 0, type: "int16" }]), mapVersion: "v1" }), /\/mapVersion must be a semantic version/);
   configError(() => compileRegisterMap(map([{ id: "a", address: 0, type: "int16", colour: 1 }])), /\/points\/0 has unknown field "colour"/);
