@@ -17,6 +17,8 @@ export interface CommitHooks {
   /** A write failed for want of space; `failedBytes` were refused. */
   onDiskFull(failedBytes: number): void;
   writeCursors(sync: boolean): void;
+  /** An error in an asynchronous path: counted and reported, never thrown. */
+  onError(err: Error): void;
 }
 
 export class GroupCommit {
@@ -48,7 +50,12 @@ export class GroupCommit {
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      if (!this.hooks.isClosed() || this.logs.some((l) => l.pending.length)) this.flush();
+      // No exception may escape an I/O callback: it would stop Node-RED (issue 7, item 6).
+      try {
+        if (!this.hooks.isClosed() || this.logs.some((l) => l.pending.length)) this.flush();
+      } catch (err) {
+        this.hooks.onError(err as Error);
+      }
     });
   }
 
@@ -200,7 +207,11 @@ export class GroupCommit {
     if (this.syncTimer) return;
     this.syncTimer = setTimeout(() => {
       this.syncTimer = undefined;
-      this.syncNow();
+      try {
+        this.syncNow();
+      } catch (err) {
+        this.hooks.onError(err as Error);
+      }
     }, this.opts.syncIntervalMs);
   }
 

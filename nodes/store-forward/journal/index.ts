@@ -36,7 +36,7 @@ export type { AppendResult, Durability, DropReason, JournalOptions, JournalStats
 export class Journal {
   private logs: PriorityLog[];
   private opts: ResolvedOptions;
-  private counters: Counters = { drops: { overflow: 0, expired: 0, purged: 0, "disk-full": 0, corrupt: 0 }, bytesWritten: 0, appended: 0, acked: 0 };
+  private counters: Counters = { drops: { overflow: 0, expired: 0, purged: 0, "disk-full": 0, corrupt: 0 }, bytesWritten: 0, appended: 0, acked: 0, errors: 0 };
   private commit: GroupCommit;
   private caps: Caps;
   private cursorTimer: NodeJS.Timeout | undefined;
@@ -45,6 +45,11 @@ export class Journal {
   readonly recovery: RecoveryReport;
   /** Called with the ids of records that were handed out and then dropped (evicted, expired, purged). */
   onDrop: (ids: string[], reason: DropReason) => void = () => undefined;
+  /**
+   * Called with an error of an asynchronous path (a segment read that failed, a write or sync in a timer): the
+   * journal counts it (stats().errors), reports it here and goes on; it never throws it (issue 7, item 6).
+   */
+  onError: (err: Error) => void = () => undefined;
   /** Called after a write lands on disk, when new records may be ready to hand out. */
   onWritten: () => void = () => undefined;
 
@@ -67,7 +72,9 @@ export class Journal {
       onWritten: () => this.onWritten(),
       onDiskFull: (failedBytes) => this.caps.freeAfterDiskFull(failedBytes),
       writeCursors: (sync) => this.writeCursors(sync),
+      onError: (err) => this.reportError(err),
     });
+    for (const log of this.logs) log.onReadError = (err) => this.reportError(err);
     try {
       for (const log of this.logs) recoverLog(log, this.recovery, path.join(opts.dir, "quarantine"));
       this.counters.drops.corrupt = this.recovery.lost;
@@ -105,6 +112,7 @@ export class Journal {
       bytesWritten: this.counters.bytesWritten,
       appended: this.counters.appended,
       acked: this.counters.acked,
+      errors: this.counters.errors,
     };
   }
 
@@ -215,11 +223,24 @@ export class Journal {
     return true;
   }
 
+  private reportError(err: Error): void {
+    this.counters.errors++;
+    try {
+      this.onError(err);
+    } catch {
+      // a reporter that throws must not stop the journal
+    }
+  }
+
   private scheduleCursor(): void {
     if (this.cursorTimer || this.closed) return;
     this.cursorTimer = setTimeout(() => {
       this.cursorTimer = undefined;
-      this.writeCursors(this.opts.durability !== "os");
+      try {
+        this.writeCursors(this.opts.durability !== "os");
+      } catch (err) {
+        this.reportError(err as Error);
+      }
     }, this.opts.cursorIntervalMs);
   }
 

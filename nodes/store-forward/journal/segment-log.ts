@@ -5,6 +5,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { storageError } from "../../shared/durable-file";
 import { HEADER, parse, type Parsed } from "./frame";
 import type { OutRecord, Pending, Position, Priority, Segment } from "./types";
 
@@ -69,8 +70,24 @@ export class PriorityLog {
     }
   }
 
-  /** The record at position p (must be written), without verifying its checksum again. */
+  /** Told of a read that failed (EIO, a segment truncated or deleted while running); the read returns undefined. */
+  onReadError: (err: Error) => void = () => undefined;
+
+  /**
+   * The record at position p (must be written), without verifying its checksum again. A read that fails is
+   * reported and returns undefined: it never throws into a timer or an I/O callback (issue 7, item 6).
+   */
   readAt(p: Position): Parsed | undefined {
+    try {
+      return this.readAtUnsafe(p);
+    } catch (err) {
+      this.invalidateChunk();
+      this.onReadError(storageError(err, "read", this.segments[p.seg]?.file ?? this.dir));
+      return undefined;
+    }
+  }
+
+  private readAtUnsafe(p: Position): Parsed | undefined {
     const s = this.segments[p.seg];
     if (!s || p.off >= s.size) return undefined;
     let c = this.chunk;
@@ -93,6 +110,7 @@ export class PriorityLog {
     const fd = fs.openSync(s.file, "r");
     try {
       const n = fs.readSync(fd, buf, 0, buf.length, off);
+      if (n < HEADER) throw Object.assign(new Error(`segment ended at ${off + n} of ${s.size} bytes (truncated while running)`), { code: "EIO" });
       this.chunk = { seg, start: off, buf: buf.subarray(0, n) };
     } finally {
       fs.closeSync(fd);

@@ -66,6 +66,8 @@ export interface JournalStats {
   bytesWritten: number;
   appended: number;
   acked: number;
+  /** Errors of asynchronous paths (reads, syncs, cursor writes) counted and reported through onError. */
+  errors: number;
 }
 
 /** An error that says the journal refused a record under the reject policy: the caller should done(err). */
@@ -81,6 +83,7 @@ export interface Counters {
   bytesWritten: number;
   appended: number;
   acked: number;
+  errors: number;
 }
 
 export interface Segment {
