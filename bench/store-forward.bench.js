@@ -65,7 +65,7 @@ const payloadBytes = (from, n) => {
 /** Journal options as the node derives them from its defaults, with `def` over them and storage in `dir`. */
 const journalOptions = (dir, def = {}) => lib.nodeConfig(def, dir).journal;
 /** For a backlog larger than the node's default cap (64 MiB): lift the caps, everything else the node's. */
-const uncapped = { maxBytes: 1e12, maxRecords: 1e12, maxAgeHours: 1e6 };
+const uncapped = { maxBytes: 1024 ** 4, maxRecords: 1e9, maxAgeHours: 87_600 };
 
 function feedTurns(n, perTick, fn) {
   return new Promise((resolve) => {
@@ -516,6 +516,9 @@ async function main() {
     "E. write amplification: bytes the kernel writes for the journal / payload bytes (issue 7 item 23)",
     `Kernel bytes: /proc/self/io write_bytes - cancelled_write_bytes (4 KiB per page dirtied after it was last written back; file system metadata and its journal not counted). Payload: msg.payload as JSON (${P1} B). Slow rates are simulated on a virtual clock (the journal's timers and Date.now), the time in which nothing happens skipped, fsyncs real. "outage": appends only, the backlog grows; "online": every record delivered and acknowledged (cursor writes included). Under os, the kernel's writeback every dirty_expire_centisecs is emulated.`,
   );
+  const shown = journalOptions("/x", { durability: "batch" });
+  delete shown.dir;
+  report.note(`the node's journal options (batch): ${JSON.stringify(shown)}`);
   const amp = {};
   for (const scenario of ["outage", "online"]) {
     for (const m of MODES) {
