@@ -4,7 +4,7 @@
  * backoff, and watch the buffer's fill level.
  */
 import { Journal, JournalFullError, type AppendResult, type DropReason, type JournalOptions, type Priority, type StoredRecord } from "./journal";
-import { decodeRecord, encodeRecord } from "./record";
+import { decodeRecord, encodeRecordDetailed } from "./record";
 
 export interface ForwarderOptions {
   nodeId: string;
@@ -56,15 +56,33 @@ export interface ForwarderIO {
   clearTimer(t: unknown): void;
 }
 
+/** A message just stored, kept to be sent without parsing back what was just written. */
+interface Fresh {
+  data: Buffer;
+  msg: Msg;
+  /** Its sequence number once the append resolved. */
+  seq?: number;
+  /** Refused or failed: never handed out. */
+  dead?: boolean;
+}
+
+/** Messages kept per priority; beyond this, older ones are parsed from the store when their turn comes. */
+const FRESH_MAX = 1000;
+/** How far past the oldest kept message a handed-out record is looked for. */
+const FRESH_SCAN = 8;
+
 interface Flight {
   ids: string[];
   keys: string[];
   payloads: unknown[];
   base: Msg;
   storedAt: number;
+  /** storedAt as sent in _sf. */
+  storedAtIso: string;
   bytes: number;
   attempt: number;
-  timer?: unknown;
+  /** When the ack timeout expires (epoch ms), while out. */
+  deadline?: number;
   /** Waiting for its retry time (not out). */
   retryAt?: number;
   /** Why the last attempt failed (a nack's error message, or the ack timeout). */
@@ -105,6 +123,12 @@ export class Forwarder {
   private flights = new Map<string, Flight>();
   private byRecord = new Map<string, string>();
   private retryTimer: unknown;
+  /** One timer for every ack timeout: at the earliest deadline of the messages out. */
+  private ackTimer: unknown;
+  private ackTimerAt = Infinity;
+  /** Messages waiting for their retry time. */
+  private waitingRetry = 0;
+  private fresh: Fresh[][] = [[], [], []];
   private pumpTimer: unknown;
   private tokens: { msgs: number; bytes: number; at: number };
   private alerted = new Set<string>();
@@ -155,9 +179,26 @@ export class Forwarder {
     if (this.closed) throw new Error("store-forward is closed (the flow is being stopped or redeployed): the message was not stored");
     const priority = priorityOf(msg);
     const { key, derived } = this.keyOf(msg);
-    const data = encodeRecord(msg);
+    const enc = encodeRecordDetailed(msg);
+    let entry: Fresh | undefined;
+    if (enc.exact) {
+      const q = this.fresh[priority];
+      entry = { data: enc.data, msg: enc.copy };
+      q.push(entry);
+      if (q.length > FRESH_MAX) q.shift();
+    }
     this.counters.in++;
-    const result = await this.journal.append(priority, derived ? "" : key, data);
+    let result: AppendResult;
+    try {
+      result = await this.journal.append(priority, derived ? "" : key, enc.data);
+    } catch (err) {
+      if (entry) entry.dead = true;
+      throw err;
+    }
+    if (entry) {
+      if (!result.accepted || !result.id) entry.dead = true;
+      else entry.seq = Number(result.id.slice(result.id.indexOf("-") + 1));
+    }
     this.checkFill();
     return result;
   }
@@ -232,9 +273,7 @@ export class Forwarder {
 
   /** Messages out now, waiting for their ack (not those waiting for a retry). */
   get inFlight(): number {
-    let n = 0;
-    for (const f of this.flights.values()) if (f.retryAt === undefined) n++;
-    return n;
+    return this.flights.size - this.waitingRetry;
   }
 
   /** Buffer fill, in percent of the tighter cap. */
@@ -302,7 +341,7 @@ export class Forwarder {
     this.refill(now);
     // Retries that are due go first, oldest first.
     let nextRetry = Infinity;
-    for (const [id, f] of this.flights) {
+    if (this.waitingRetry > 0) for (const [id, f] of this.flights) {
       if (f.retryAt === undefined) continue;
       if (f.retryAt > now) {
         nextRetry = Math.min(nextRetry, f.retryAt);
@@ -310,6 +349,7 @@ export class Forwarder {
       }
       if (!this.take(f.bytes)) break; // a resend is always part of a replay
       f.retryAt = undefined;
+      this.waitingRetry--;
       f.attempt++;
       this.transmit(id, f);
     }
@@ -352,11 +392,11 @@ export class Forwarder {
   }
 
   private hasWaitingRetry(): boolean {
-    for (const f of this.flights.values()) if (f.retryAt !== undefined) return true;
-    return false;
+    return this.waitingRetry > 0;
   }
 
   private hasDueRetry(): boolean {
+    if (this.waitingRetry === 0) return false;
     const now = this.io.now();
     for (const f of this.flights.values()) if (f.retryAt !== undefined && f.retryAt <= now) return true;
     return false;
@@ -364,6 +404,8 @@ export class Forwarder {
 
   /** The message of a record; a record that is not one (never written by encodeRecord) is dropped with an alert. */
   private decode(r: StoredRecord): Msg | undefined {
+    const kept = this.takeFresh(r);
+    if (kept) return kept;
     try {
       return decodeRecord(r.data);
     } catch (err) {
@@ -373,6 +415,24 @@ export class Forwarder {
     }
   }
 
+  /**
+   * The message of a record just stored, if it is still kept: the oldest kept messages of its priority are
+   * the next records in the log (a sequence number lower than the handed-out one, or a refused append,
+   * means the record is gone); equal bytes mean an equal message.
+   */
+  private takeFresh(r: StoredRecord): Msg | undefined {
+    const q = this.fresh[r.priority];
+    while (q.length && (q[0].dead || (q[0].seq !== undefined && q[0].seq < r.seq))) q.shift();
+    for (let i = 0; i < q.length && i < FRESH_SCAN; i++) {
+      const e = q[i];
+      if (!e.dead && e.data.length === r.data.length && e.data.equals(r.data)) {
+        q.splice(0, i + 1);
+        return e.msg;
+      }
+    }
+    return undefined;
+  }
+
   private toFlight(records: StoredRecord[], msgs: Msg[], bytes: number, replay: boolean): Flight {
     return {
       ids: records.map((r) => r.id),
@@ -380,6 +440,7 @@ export class Forwarder {
       payloads: msgs.map((m) => m.payload),
       base: msgs[0],
       storedAt: records[0].enqueuedAt,
+      storedAtIso: new Date(records[0].enqueuedAt).toISOString(),
       bytes,
       attempt: 1,
       replay,
@@ -389,25 +450,48 @@ export class Forwarder {
 
   private transmit(id: string, f: Flight): void {
     const msg: Msg = { ...f.base };
-    const sf: SfMeta = { node: this.opts.nodeId, id: f.ids[0], key: f.keys[0], attempt: f.attempt, storedAt: new Date(f.storedAt).toISOString(), replay: f.replay || f.attempt > 1 };
+    const sf: SfMeta = { node: this.opts.nodeId, id: f.ids[0], key: f.keys[0], attempt: f.attempt, storedAt: f.storedAtIso, replay: f.replay || f.attempt > 1 };
     if (this.opts.batchSize > 1) {
       msg.payload = f.payloads;
       sf.ids = f.ids;
       sf.keys = f.keys;
     }
     msg._sf = sf;
-    f.timer = this.io.setTimer(() => {
-      this.counters.timeouts++;
-      this.retryLater(id, f, `no ack within ${this.opts.ackTimeoutMs / 1000} s`);
-    }, this.opts.ackTimeoutMs);
+    f.deadline = this.io.now() + this.opts.ackTimeoutMs;
+    if (f.deadline < this.ackTimerAt) this.armAckTimer(f.deadline);
     this.counters.out++;
     this.io.send(msg);
   }
 
+  private armAckTimer(at: number): void {
+    if (this.ackTimer) this.io.clearTimer(this.ackTimer);
+    this.ackTimerAt = at;
+    this.ackTimer = this.io.setTimer(() => {
+      this.ackTimer = undefined;
+      this.ackTimerAt = Infinity;
+      this.checkTimeouts();
+    }, Math.max(0, at - this.io.now()));
+  }
+
+  /** Messages whose ack timeout expired wait for a retry; the timer moves to the next deadline. */
+  private checkTimeouts(): void {
+    if (this.closed) return;
+    const now = this.io.now();
+    const expired: [string, Flight][] = [];
+    for (const e of this.flights) if (e[1].deadline !== undefined && e[1].deadline <= now) expired.push(e);
+    for (const [id, f] of expired) {
+      if (f.deadline === undefined || !this.flights.has(id)) continue;
+      this.counters.timeouts++;
+      this.retryLater(id, f, `no ack within ${this.opts.ackTimeoutMs / 1000} s`);
+    }
+    let next = Infinity;
+    for (const f of this.flights.values()) if (f.deadline !== undefined && f.deadline < next) next = f.deadline;
+    if (next < this.ackTimerAt) this.armAckTimer(next);
+  }
+
   /** Resend after a jittered exponential backoff: a random delay between half and all of base × 2^(attempt-1). */
   private retryLater(id: string, f: Flight, error: string): void {
-    if (f.timer) this.io.clearTimer(f.timer);
-    f.timer = undefined;
+    f.deadline = undefined;
     f.lastError = error;
     this.replaying = true;
     if (!f.stuck && f.attempt >= (this.opts.stuckAfter ?? 10)) {
@@ -416,12 +500,15 @@ export class Forwarder {
       this.io.alert({ alert: "stuck", key: f.keys[0], id: f.ids[0], attempts: f.attempt, lastError: error, ...batch, percentFull: round1(this.percentFull()), depth: this.journal.depth });
     }
     const exp = Math.min(this.opts.maxBackoffMs, this.opts.backoffMs * 2 ** Math.min(30, f.attempt - 1));
+    if (f.retryAt === undefined) this.waitingRetry++;
     f.retryAt = this.io.now() + exp * (0.5 + 0.5 * this.io.random());
     if (this.flights.has(id)) this.pump();
   }
 
   private drop(id: string, f: Flight): void {
-    if (f.timer) this.io.clearTimer(f.timer);
+    if (f.retryAt !== undefined) this.waitingRetry--;
+    f.retryAt = undefined;
+    f.deadline = undefined;
     this.flights.delete(id);
     for (const rid of f.ids) this.byRecord.delete(rid);
   }
@@ -472,7 +559,10 @@ export class Forwarder {
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const f of this.flights.values()) if (f.timer) this.io.clearTimer(f.timer);
+    if (this.ackTimer) this.io.clearTimer(this.ackTimer);
+    this.ackTimer = undefined;
+    this.waitingRetry = 0;
+    this.fresh = [[], [], []];
     if (this.retryTimer) this.io.clearTimer(this.retryTimer);
     if (this.pumpTimer) this.io.clearTimer(this.pumpTimer);
     this.flights.clear();

@@ -383,6 +383,38 @@ describe("forwarder", () => {
     assert.equal(fwd.journal.depth, 0, "nothing stored");
   });
 
+  it("what was just stored is sent without reading it back, equal to what the store holds; records evicted before their turn are skipped", async () => {
+    const { fwd, sent, ack } = make({ window: 100 }, 1, { maxRecords: 3 });
+    const msg = (i: number) => ({ topic: `m${i}`, payload: { deviceId: "d", timestamp: `t${i}`, v: [i, { deep: i }] } });
+    await fwd.store(msg(0));
+    assert.deepEqual({ ...sent[0], at: undefined, _sf: undefined }, { ...msg(0), at: undefined, _sf: undefined });
+    ack(sent[0]);
+    fwd.setOnline(false);
+    for (let i = 1; i <= 6; i++) await fwd.store(msg(i)); // 1..3 are evicted (max 3 records) before they are sent
+    fwd.setOnline(true);
+    assert.deepEqual(sent.slice(1).map((m) => m.topic), ["m4", "m5", "m6"]);
+    assert.deepEqual(sent.slice(1).map((m) => m.payload), [4, 5, 6].map((i) => msg(i).payload));
+    for (const m of sent.slice(1)) ack(m);
+    await fwd.store(msg(7));
+    assert.deepEqual(sent[4].payload, msg(7).payload);
+    assert.equal(fwd.journal.depth, 1);
+  });
+
+  it("every message out has its own ack timeout, on one timer", async () => {
+    const { fwd, clock, sent, store, ack } = make({ ackTimeoutMs: 1000, backoffMs: 100, maxBackoffMs: 100 });
+    await store(0, 1);
+    clock.advance(400);
+    await store(1, 1);
+    ack(sent[0]);
+    clock.advance(599);
+    assert.equal(sent.length, 2, "the acked one does not time out");
+    clock.advance(801); // the second times out at 1400, resent at 1500
+    assert.equal(sent.length, 3);
+    assert.equal(sf(sent[2]).key, "d/t00001");
+    assert.equal(sent[2].at - sent[1].at, 1100);
+    assert.equal(fwd.metrics().timeouts, 1);
+  });
+
   it("pause and offline hold everything back; resume and online let it go", async () => {
     const { fwd, sent, store } = make();
     fwd.pause();
