@@ -33,7 +33,8 @@ export = (RED: NodeAPI) => {
       /** Records lost to corruption on start are shown in the status for the first minute. */
       let lostShownUntil = 0;
       const alert = (payload: Record<string, unknown>) => node.send([null, { topic: "alert", payload: { node: node.id, ...payload } }] as never);
-      const fwd = new Forwarder(cfg.journal, { nodeId: node.id, ...cfg.forwarder }, {
+      // The node's id goes into the storage folder's lock: a second node on the same folder is refused, naming it.
+      const fwd = new Forwarder({ ...cfg.journal, owner: node.id }, { nodeId: node.id, ...cfg.forwarder }, {
         send: (msg) => node.send([msg as NodeMessageInFlow, null]),
         alert,
         now: Date.now,
@@ -51,6 +52,11 @@ export = (RED: NodeAPI) => {
           timers.delete(tm as NodeJS.Timeout);
         },
       });
+      // A storage error on an asynchronous path (a failed read or sync) is reported, throttled; the node goes on.
+      fwd.journal.onError = (err) => {
+        lastDiskError = Date.now();
+        logThrottled("journal", t("store-forward.errors.store", { error: errorMessage(err) }));
+      };
       const r = fwd.journal.recovery;
       if (r.lost > 0) lostShownUntil = Date.now() + 60_000;
       if (r.records > 0 || r.lost > 0 || r.tornBytes > 0) {
