@@ -18,6 +18,8 @@ export interface Measurement {
   /** A SenML unit symbol (RFC 8428 / RFC 8798), e.g. "Cel", "kWh", "%RH", "/". */
   unit?: string;
   quality?: Quality;
+  /** Short codes saying why the quality is what it is ("spike", "counter-decrease", "rollover"). */
+  flags?: string[];
 }
 
 export type SourceProtocol = "modbus" | "bacnet" | "senml" | "json";
@@ -27,6 +29,8 @@ export interface ReadingSource {
   mapId?: string;
   mapVersion?: string;
   unitId?: number;
+  /** The timestamp as the device gave it, when a node corrected it (validate's clock-drift correction). */
+  originalTimestamp?: string;
   [key: string]: unknown;
 }
 
@@ -44,6 +48,8 @@ export interface CanonicalReading {
   timestamp: string;
   measurements: Record<string, Measurement>;
   quality: Quality;
+  /** Short codes saying why the reading's own quality is what it is ("time-corrected", "drift"). */
+  flags?: string[];
   source?: ReadingSource;
   meta?: ReadingMeta;
 }
