@@ -1,0 +1,174 @@
+/**
+ * Duplicate detection by the seeds' idempotency key, device ID + original timestamp (000 "No message
+ * deduplication"; 002 "composite keys (meter_id + timestamp) as deduplication keys"), with a fingerprint of the
+ * values so that a duplicate carrying different values (billing must know) is told from an exact one.
+ *
+ * Memory is bounded two ways: keys expire once their timestamp is older than the window (48 h by default,
+ * store-forward's age cap), and a hard cap on the number of keys evicts the oldest key when it bites, counted in
+ * `capped`. Per device the keys are two sorted arrays of numbers (time, fingerprint): ~16 bytes a key, so 10,000
+ * meters at 15-minute readings over 48 h (1.92 M keys) fit in tens of megabytes, not the gigabyte strings would take.
+ */
+import zlib from "node:zlib";
+
+interface DeviceKeys {
+  /** Timestamps (epoch ms), ascending, from `head` on (the front is expired lazily). */
+  ts: number[];
+  fp: number[];
+  head: number;
+}
+
+export type DedupVerdict = "new" | "duplicate" | "conflict";
+
+/** What the dedup store keeps across restarts: per device, its keys' times and fingerprints. */
+export interface DedupState {
+  devices: Record<string, [number[], number[]]>;
+}
+
+export class DedupStore {
+  private readonly devices = new Map<string, DeviceKeys>();
+  private count = 0;
+  /** Keys evicted by the hard cap before they expired. */
+  capped = 0;
+  /** Keys expired by time. */
+  expired = 0;
+
+  constructor(
+    /** The window (ms); keys with a timestamp older than now - window are forgotten. 0 turns dedup off. */
+    readonly windowMs: number,
+    /** The most keys kept in all. */
+    readonly maxKeys: number,
+  ) {}
+
+  get size(): number {
+    return this.count;
+  }
+
+  get enabled(): boolean {
+    return this.windowMs > 0;
+  }
+
+  /** Is (device, ts) new, an exact duplicate (same fingerprint), or a conflicting one? */
+  check(deviceId: string, ts: number, fp: number): DedupVerdict {
+    const d = this.devices.get(deviceId);
+    if (!d) return "new";
+    const i = find(d, ts);
+    if (i < 0) return "new";
+    return d.fp[i] === fp ? "duplicate" : "conflict";
+  }
+
+  /** Remember (device, ts), unless it is already outside the window at `now`. */
+  add(deviceId: string, ts: number, fp: number, now: number): void {
+    if (!this.enabled || ts < now - this.windowMs) return;
+    let d = this.devices.get(deviceId);
+    if (!d) {
+      d = { ts: [], fp: [], head: 0 };
+      this.devices.set(deviceId, d);
+    }
+    this.expireDevice(d, now - this.windowMs);
+    if (this.count >= this.maxKeys) this.evictOne(d);
+    const n = d.ts.length;
+    if (n === d.head || ts > d.ts[n - 1]) {
+      d.ts.push(ts);
+      d.fp.push(fp);
+    } else {
+      const i = lowerBound(d, ts);
+      if (d.ts[i] === ts) {
+        d.fp[i] = fp;
+        return;
+      }
+      d.ts.splice(i, 0, ts);
+      d.fp.splice(i, 0, fp);
+    }
+    this.count++;
+  }
+
+  /** Forget every key older than the window at `now`; devices left without keys are dropped. */
+  expire(now: number): void {
+    const cutoff = now - this.windowMs;
+    for (const [id, d] of this.devices) {
+      this.expireDevice(d, cutoff);
+      if (d.head >= d.ts.length) this.devices.delete(id);
+    }
+  }
+
+  toJSON(): DedupState {
+    const devices: DedupState["devices"] = {};
+    for (const [id, d] of this.devices) if (d.head < d.ts.length) devices[id] = [d.ts.slice(d.head), d.fp.slice(d.head)];
+    return { devices };
+  }
+
+  /** Restore keys saved by toJSON (those already expired at `now` are left out). */
+  load(state: DedupState | undefined, now: number): void {
+    if (!state || typeof state.devices !== "object" || state.devices === null) return;
+    for (const [id, pair] of Object.entries(state.devices)) {
+      if (!Array.isArray(pair) || !Array.isArray(pair[0]) || !Array.isArray(pair[1])) continue;
+      const [ts, fp] = pair;
+      for (let i = 0; i < ts.length && i < fp.length; i++) if (typeof ts[i] === "number" && typeof fp[i] === "number") this.add(id, ts[i], fp[i], now);
+    }
+  }
+
+  private expireDevice(d: DeviceKeys, cutoff: number): void {
+    let h = d.head;
+    while (h < d.ts.length && d.ts[h] < cutoff) h++;
+    if (h === d.head) return;
+    this.expired += h - d.head;
+    this.count -= h - d.head;
+    d.head = h;
+    // Compact once the dead front is at least half the arrays.
+    if (h > 64 && h * 2 >= d.ts.length) {
+      d.ts = d.ts.slice(h);
+      d.fp = d.fp.slice(h);
+      d.head = 0;
+    }
+  }
+
+  /** The cap bites: drop the oldest key of `prefer` (the device being added to), else of the longest-known device. */
+  private evictOne(prefer: DeviceKeys): void {
+    let d: DeviceKeys | undefined = prefer.head < prefer.ts.length ? prefer : undefined;
+    if (!d) {
+      for (const [id, other] of this.devices) {
+        if (other.head < other.ts.length) {
+          d = other;
+          break;
+        }
+        this.devices.delete(id);
+      }
+    }
+    if (!d) return;
+    d.head++;
+    this.count--;
+    this.capped++;
+  }
+}
+
+function lowerBound(d: DeviceKeys, ts: number): number {
+  let lo = d.head;
+  let hi = d.ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (d.ts[mid] < ts) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+function find(d: DeviceKeys, ts: number): number {
+  const n = d.ts.length;
+  if (n === d.head || ts > d.ts[n - 1] || ts < d.ts[d.head]) return -1;
+  const i = lowerBound(d, ts);
+  return i < n && d.ts[i] === ts ? i : -1;
+}
+
+/**
+ * The fingerprint of a reading's values: CRC-32 of each measurement's name, value and unit, in name order. Quality
+ * and flags are left out: a replay that an earlier validate flagged is still the same reading.
+ */
+export function fingerprint(measurements: Record<string, { value: unknown; unit?: string }>): number {
+  const names = Object.keys(measurements).sort();
+  let s = "";
+  for (const n of names) {
+    const m = measurements[n];
+    s += `${n}\u0000${typeof m.value === "string" ? `"${m.value}` : String(m.value)}\u0000${m.unit ?? ""}\u0001`;
+  }
+  return zlib.crc32(s);
+}

@@ -1,0 +1,538 @@
+/**
+ * The validate engine (VEE at the gateway): schema, clock drift, duplicates, per-measurement rules (range,
+ * monotonic with rollover and meter change, rate, sigma, flatline), silence. Pure: no Node-RED, no timers, no
+ * files; the caller gives the time. Its state (per device and measurement: recent values, baselines, flatline
+ * runs; the dedup keys; the counts) is a plain document (toJSON/load) that the node writes through a StateFile.
+ *
+ * A payload is one reading or an array of them; each reading is judged, then (if it passed) committed to the state
+ * before the next, so a duplicate in the same array as its original is caught.
+ */
+import { DateTime } from "luxon";
+import { type CanonicalReading, type Measurement, type Quality, validateReading, worseQuality } from "../shared/canonical-reading";
+import { isoUtc } from "../shared/time";
+import { DedupStore, fingerprint, type DedupState } from "./dedup";
+import { checkDrift, type DriftPolicy } from "./drift";
+import { rulesFor, type CompiledRule, type RuleAction } from "./rules";
+import { addValue, newBaseline, spike, type Baseline } from "./welford";
+
+/** Each flag and the quality it stands for. Informational flags leave the quality as it is. */
+export const FLAG_QUALITY: Record<string, Quality> = {
+  "time-corrected": "ESTIMATED",
+  drift: "SUSPECT",
+  range: "SUSPECT",
+  "counter-decrease": "SUSPECT",
+  rate: "SUSPECT",
+  spike: "SUSPECT",
+  flatline: "SUSPECT",
+  rollover: "GOOD",
+  "counter-reset": "GOOD",
+};
+
+export interface ValidatorOptions {
+  drift: DriftPolicy;
+  rules: CompiledRule[];
+  /** Dedup window in hours (0: no dedup). */
+  dedupHours: number;
+  /** The most dedup keys kept. */
+  dedupMaxKeys: number;
+  /** Alert `silent` for a device not heard from in this long (0: off). */
+  silenceSeconds: number;
+  /** The zone whose hour of day `sigmaBy: "hour"` uses. */
+  timeZone: string;
+  /** Recent values kept per device and measurement (for out-of-order readings). */
+  historySize?: number;
+}
+
+export interface Rejection {
+  /** The reading as it came (or the payload that is not one). */
+  reading: unknown;
+  rule: string;
+  reason: string;
+  deviceId?: string;
+  timestamp?: string;
+}
+
+export interface Alert {
+  alert: string;
+  deviceId: string;
+  [key: string]: unknown;
+}
+
+export interface Outcome {
+  passed: CanonicalReading[];
+  rejected: Rejection[];
+  alerts: Alert[];
+  /** Exact duplicates dropped. */
+  duplicates: number;
+  /** Passed readings that carry a flag this node added with a quality worse than GOOD. */
+  flagged: number;
+}
+
+interface Counts {
+  passed: number;
+  flagged: number;
+  rejected: number;
+  duplicates: number;
+}
+
+/** Per device and measurement. */
+interface Series {
+  /** Recent times (epoch ms, ascending) and values. */
+  t: number[];
+  v: number[];
+  /** How many times in a row the newest value repeated. */
+  run: number;
+  /** Welford baselines: over all hours, and per hour of day (0-23). */
+  all?: Baseline;
+  hours?: (Baseline | null)[];
+}
+
+interface Device {
+  series: Map<string, Series>;
+  /** When the node last heard from it (node clock). */
+  heard: number;
+  silent: boolean;
+  /** When a clock-drift alert last went out. */
+  driftAlert: number;
+  counts: Counts;
+}
+
+export interface ValidatorState {
+  version: 1;
+  devices: Record<string, { h: number; s?: 1; d?: number; c: Counts; m: Record<string, { t: number[]; v: number[]; r: number; a?: Baseline; hr?: (Baseline | null)[] }> }>;
+  dedup: DedupState;
+  totals: Counts;
+  rules: Record<string, number>;
+}
+
+const HOUR = 3_600_000;
+const newCounts = (): Counts => ({ passed: 0, flagged: 0, rejected: 0, duplicates: 0 });
+
+interface Hit {
+  name: string;
+  flag: string;
+  reason: string;
+  action: RuleAction | "info";
+}
+
+export class Validator {
+  private readonly devices = new Map<string, Device>();
+  readonly dedup: DedupStore;
+  private readonly totals = newCounts();
+  /** Hits per rule or flag: schema, drift, duplicate, range, spike, ... */
+  private readonly ruleCounts: Record<string, number> = {};
+  private readonly ruleCache = new Map<string, CompiledRule[]>();
+  private readonly historySize: number;
+  private hourCache = { key: NaN, hour: 0 };
+
+  constructor(readonly opts: ValidatorOptions) {
+    this.dedup = new DedupStore(opts.dedupHours * HOUR, opts.dedupMaxKeys);
+    this.historySize = Math.max(2, opts.historySize ?? 8);
+  }
+
+  /**
+   * Validate a payload (one reading or an array of them) received at `referenceMs` (msg.receivedAt, else now);
+   * `now` is the node's clock. Passed readings are the same objects, changed in place (flags, quality, a corrected
+   * timestamp), in their order.
+   */
+  validate(payload: unknown, referenceMs: number, now: number): Outcome {
+    const out: Outcome = { passed: [], rejected: [], alerts: [], duplicates: 0, flagged: 0 };
+    if (Array.isArray(payload)) for (const r of payload) this.one(r, referenceMs, now, out);
+    else this.one(payload, referenceMs, now, out);
+    return out;
+  }
+
+  private count(rule: string): void {
+    this.ruleCounts[rule] = (this.ruleCounts[rule] ?? 0) + 1;
+  }
+
+  private device(id: string, now: number): Device {
+    let d = this.devices.get(id);
+    if (!d) {
+      d = { series: new Map(), heard: now, silent: false, driftAlert: -Infinity, counts: newCounts() };
+      this.devices.set(id, d);
+    }
+    return d;
+  }
+
+  private reject(out: Outcome, reading: unknown, rule: string, reason: string, dev?: Device): void {
+    const r = reading as Partial<CanonicalReading> | null;
+    const isObj = typeof r === "object" && r !== null;
+    out.rejected.push({
+      reading,
+      rule,
+      reason,
+      deviceId: isObj && typeof r.deviceId === "string" ? r.deviceId : undefined,
+      timestamp: isObj && typeof r.timestamp === "string" ? r.timestamp : undefined,
+    });
+    this.count(rule);
+    this.totals.rejected++;
+    if (dev) dev.counts.rejected++;
+  }
+
+  private one(x: unknown, referenceMs: number, now: number, out: Outcome): void {
+    const check = validateReading(x);
+    if (!check.ok) {
+      const id = typeof x === "object" && x !== null && typeof (x as { deviceId?: unknown }).deviceId === "string" ? ((x as { deviceId: string }).deviceId) : undefined;
+      this.reject(out, x, "schema", check.errors.join("; "), id ? this.device(id, now) : undefined);
+      return;
+    }
+    const reading = check.reading;
+    const dev = this.device(reading.deviceId, now);
+    // Heard from: any reading that is one, whatever it is judged.
+    dev.heard = now;
+    if (dev.silent) {
+      dev.silent = false;
+      out.alerts.push({ alert: "back", deviceId: reading.deviceId, timestamp: reading.timestamp });
+    }
+
+    // Duplicates: the key is the device and the ORIGINAL timestamp (a replay of a corrected reading keeps it).
+    const original = typeof reading.source?.originalTimestamp === "string" ? reading.source.originalTimestamp : reading.timestamp;
+    const keyTs = Date.parse(original);
+    let fp = 0;
+    if (this.dedup.enabled) {
+      fp = fingerprint(reading.measurements);
+      const v = this.dedup.check(reading.deviceId, keyTs, fp);
+      if (v === "duplicate") {
+        out.duplicates++;
+        this.totals.duplicates++;
+        dev.counts.duplicates++;
+        this.count("duplicate");
+        return;
+      }
+      if (v === "conflict") {
+        this.reject(out, reading, "duplicate-conflict", `a reading of ${reading.deviceId} at ${original} was already accepted with different values`, dev);
+        return;
+      }
+    }
+
+    // Clock drift against the reference time.
+    let ts = Date.parse(reading.timestamp);
+    const drift = checkDrift(ts, referenceMs, this.opts.drift);
+    const readingFlags: string[] = [];
+    let corrected: string | undefined;
+    if (drift.kind !== "accept") {
+      const secs = Math.round(drift.driftSeconds * 1000) / 1000;
+      const how = drift.driftSeconds > 0 ? "ahead of" : "behind";
+      const reason = `timestamp ${reading.timestamp} is ${Math.abs(secs)} s ${how} the reference time ${isoUtc(referenceMs)}`;
+      if (drift.kind === "reject") {
+        if (drift.band === "beyond" && referenceMs - dev.driftAlert >= HOUR) {
+          dev.driftAlert = referenceMs;
+          out.alerts.push({ alert: "clock-drift", deviceId: reading.deviceId, driftSeconds: secs, timestamp: reading.timestamp, reference: isoUtc(referenceMs) });
+        }
+        this.reject(out, reading, "drift", `${reason} (more than ${drift.band === "beyond" ? this.opts.drift.rejectSeconds : this.opts.drift.acceptSeconds} s)`, dev);
+        return;
+      }
+      // Correcting needs a source to keep the original in; a reading without one is flagged instead.
+      if (drift.kind === "correct" && reading.source) {
+        corrected = isoUtc(referenceMs);
+        readingFlags.push("time-corrected");
+        this.count("time-corrected");
+      } else {
+        readingFlags.push("drift");
+        this.count("drift");
+      }
+    }
+    if (corrected !== undefined) ts = referenceMs;
+
+    // Measurement rules, judged against the state before anything is committed.
+    const judged: { name: string; m: Measurement; x: number; s: Series | undefined; hits: Hit[]; step?: number; reset: boolean; inOrder: boolean; rules: CompiledRule[] }[] = [];
+    const hour = this.needsHour() ? this.hourOf(ts) : 0;
+    for (const name in reading.measurements) {
+      const m = reading.measurements[name];
+      if (typeof m.value !== "number" || !Number.isFinite(m.value)) continue;
+      const rules = this.rules(name, m.unit);
+      if (rules.length === 0) continue;
+      const j = this.judge(dev, name, m.value, ts, rules, hour);
+      const rejectHit = j.hits.find((h) => h.action === "reject");
+      if (rejectHit) {
+        this.reject(out, reading, rejectHit.name, `${name}: ${rejectHit.reason}`, dev);
+        return;
+      }
+      judged.push({ name, m, ...j, rules });
+    }
+
+    // Passed: apply the flags and the correction, commit the state.
+    if (corrected !== undefined) {
+      reading.source = { ...reading.source!, originalTimestamp: reading.timestamp };
+      reading.timestamp = corrected;
+    }
+    let flagged = false;
+    for (const f of readingFlags) {
+      addFlag(reading, f);
+      if (FLAG_QUALITY[f] !== "GOOD") flagged = true;
+    }
+    for (const j of judged) {
+      for (const h of j.hits) {
+        addFlag(j.m, h.flag);
+        const q = FLAG_QUALITY[h.flag] ?? "SUSPECT";
+        if (q !== "GOOD") {
+          j.m.quality = worseQuality(j.m.quality ?? "GOOD", q);
+          flagged = true;
+        }
+        this.count(h.flag);
+        if (h.flag === "counter-reset" && j.inOrder)
+          out.alerts.push({ alert: "counter-reset", deviceId: reading.deviceId, measurement: j.name, previous: j.s!.v[j.s!.v.length - 1], value: j.x, timestamp: reading.timestamp });
+      }
+    }
+    reading.quality = worstOf(reading);
+    for (const j of judged) this.commit(dev, j.name, j.x, ts, j, hour, j.m, reading.quality);
+    if (this.dedup.enabled) this.dedup.add(reading.deviceId, keyTs, fp, now);
+    out.passed.push(reading);
+    this.totals.passed++;
+    dev.counts.passed++;
+    if (flagged) {
+      out.flagged++;
+      this.totals.flagged++;
+      dev.counts.flagged++;
+    }
+  }
+
+  private rules(name: string, unit: string | undefined): CompiledRule[] {
+    const key = `${name}\u0000${unit ?? ""}`;
+    let r = this.ruleCache.get(key);
+    if (!r) {
+      if (this.ruleCache.size > 10_000) this.ruleCache.clear();
+      r = rulesFor(this.opts.rules, name, unit);
+      this.ruleCache.set(key, r);
+    }
+    return r;
+  }
+
+  private needsHour(): boolean {
+    return this.opts.rules.some((r) => r.sigma !== undefined && r.sigmaBy === "hour");
+  }
+
+  /** The hour of day in the configured zone (zone offsets are multiples of 15 minutes: cached per quarter hour). */
+  private hourOf(ms: number): number {
+    const key = Math.floor(ms / 900_000);
+    if (this.hourCache.key !== key) this.hourCache = { key, hour: DateTime.fromMillis(ms, { zone: this.opts.timeZone }).hour };
+    return this.hourCache.hour;
+  }
+
+  private judge(dev: Device, name: string, x: number, ts: number, rules: CompiledRule[], hour: number) {
+    const s = dev.series.get(name);
+    const hits: Hit[] = [];
+    // Neighbours in time: a reading older than the newest is checked against the readings around it.
+    let prev = -1;
+    let next = -1;
+    if (s) {
+      let i = s.t.length - 1;
+      while (i >= 0 && s.t[i] >= ts) i--;
+      prev = i;
+      let k = i + 1;
+      while (k < s.t.length && s.t[k] === ts) k++;
+      next = k < s.t.length ? k : -1;
+    }
+    const inOrder = next < 0;
+    const pv = prev >= 0 ? s!.v[prev] : undefined;
+    const pt = prev >= 0 ? s!.t[prev] : undefined;
+    let step: number | undefined;
+    let reset = false;
+    for (const r of rules) {
+      const label = `rule ${r.index + 1} (${r.measurement ?? "*"})`;
+      if ((r.min !== undefined && x < r.min) || (r.max !== undefined && x > r.max)) {
+        hits.push({ name: "range", flag: "range", action: r.action ?? "reject", reason: `${x} is outside ${r.min ?? "-∞"}..${r.max ?? "∞"} (${label})` });
+      }
+      if (r.monotonic) {
+        if (pv !== undefined) {
+          if (x >= pv) step = x - pv;
+          else if (r.rollover !== undefined && pv > 0.9 * r.rollover && x < 0.1 * r.rollover) {
+            step = r.rollover - pv + x;
+            hits.push({ name: "rollover", flag: "rollover", action: "info", reason: `${pv} → ${x} wrapped at ${r.rollover}` });
+          } else if (inOrder && x < 0.1 * pv) {
+            reset = true;
+            hits.push({ name: "counter-reset", flag: "counter-reset", action: "info", reason: `${pv} → ${x}: a meter change` });
+          } else {
+            hits.push({ name: "counter-decrease", flag: "counter-decrease", action: r.action ?? "flag", reason: `${x} is below the previous ${pv} (${label})` });
+          }
+        }
+        if (next >= 0) {
+          const nv = s!.v[next];
+          const wraps = r.rollover !== undefined && x > 0.9 * r.rollover && nv < 0.1 * r.rollover;
+          if (nv < x && !wraps && !hits.some((h) => h.flag === "counter-decrease"))
+            hits.push({ name: "counter-decrease", flag: "counter-decrease", action: r.action ?? "flag", reason: `${x} is above the later ${nv} (${label})` });
+        }
+      }
+      const dtH = pt !== undefined ? (ts - pt) / HOUR : 0;
+      if (r.maxRatePerHour !== undefined && pv !== undefined && dtH > 0 && !reset) {
+        const rise = r.monotonic ? step : x - pv;
+        if (rise !== undefined && rise / dtH > r.maxRatePerHour)
+          hits.push({ name: "rate", flag: "rate", action: r.action ?? "flag", reason: `rose ${round(rise / dtH)}/h, more than ${r.maxRatePerHour}/h (${label})` });
+      }
+      if (r.sigma !== undefined) {
+        const sample = r.monotonic ? (step !== undefined && dtH > 0 ? step / dtH : undefined) : x;
+        const b = r.sigmaBy === "hour" ? s?.hours?.[hour] ?? undefined : s?.all;
+        const sp = sample === undefined ? undefined : spike(b, sample, { sigma: r.sigma, warmup: r.sigmaWarmup, floor: r.sigmaFloor });
+        if (sp) hits.push({ name: "spike", flag: "spike", action: r.action ?? "flag", reason: `${round(sample!)} is ${round(sp.z)} σ from the mean ${round(sp.mean)} (σ ${round(sp.sd)}; ${label})` });
+      }
+      if (r.flatline !== undefined && inOrder && s && s.v.length > 0) {
+        const run = s.v[s.v.length - 1] === x ? s.run + 1 : 1;
+        if (run >= r.flatline) hits.push({ name: "flatline", flag: "flatline", action: r.action ?? "flag", reason: `the same value ${x} ${run} times in a row (${label})` });
+      }
+    }
+    // One flag of a kind per measurement (several rules may say the same).
+    const seen = new Set<string>();
+    const unique = hits.filter((h) => (seen.has(h.flag) ? false : (seen.add(h.flag), true)));
+    return { s, hits: unique, step, reset, inOrder, x };
+  }
+
+  private commit(dev: Device, name: string, x: number, ts: number, j: { step?: number; reset: boolean; inOrder: boolean; rules: CompiledRule[] }, hour: number, m: Measurement, readingQuality: Quality): void {
+    let s = dev.series.get(name);
+    if (!s) {
+      s = { t: [], v: [], run: 0 };
+      dev.series.set(name, s);
+    }
+    const last = s.v.length ? s.v[s.v.length - 1] : undefined;
+    const pt = s.t.length ? s.t[s.t.length - 1] : undefined;
+    if (j.reset) {
+      // A meter change: the new register is the baseline.
+      s.t = [];
+      s.v = [];
+      s.run = 0;
+    }
+    // Baselines learn from GOOD values only (never from flagged ones).
+    const good = (m.quality ?? "GOOD") === "GOOD" && readingQuality === "GOOD" && !(m.flags && m.flags.length);
+    if (good) {
+      let fedAll = false;
+      let fedHour = false;
+      for (const r of j.rules) {
+        if (r.sigma === undefined) continue;
+        let sample: number | undefined = x;
+        if (r.monotonic) {
+          const prevT = j.inOrder ? pt : undefined;
+          sample = j.step !== undefined && prevT !== undefined && ts > prevT ? j.step / ((ts - prevT) / HOUR) : undefined;
+        }
+        if (sample === undefined) continue;
+        if (r.sigmaBy === "hour") {
+          if (fedHour) continue;
+          fedHour = true;
+          s.hours ??= new Array<Baseline | null>(24).fill(null);
+          addValue((s.hours[hour] ??= newBaseline()), sample);
+        } else {
+          if (fedAll) continue;
+          fedAll = true;
+          addValue((s.all ??= newBaseline()), sample);
+        }
+      }
+    }
+    if (j.inOrder) {
+      s.run = !j.reset && last === x ? s.run + 1 : 1;
+      s.t.push(ts);
+      s.v.push(x);
+    } else {
+      let i = s.t.length;
+      while (i > 0 && s.t[i - 1] > ts) i--;
+      if (i > 0 && s.t[i - 1] === ts) s.v[i - 1] = x;
+      else {
+        s.t.splice(i, 0, ts);
+        s.v.splice(i, 0, x);
+      }
+    }
+    if (s.t.length > this.historySize) {
+      s.t.shift();
+      s.v.shift();
+    }
+  }
+
+  /** Alerts for devices not heard from in `silenceSeconds` (each once, until it is heard again). */
+  checkSilence(now: number): Alert[] {
+    const limit = this.opts.silenceSeconds * 1000;
+    if (limit <= 0) return [];
+    const alerts: Alert[] = [];
+    for (const [id, d] of this.devices) {
+      if (!d.silent && now - d.heard > limit) {
+        d.silent = true;
+        alerts.push({ alert: "silent", deviceId: id, lastHeard: isoUtc(d.heard), silentSeconds: Math.round((now - d.heard) / 1000) });
+      }
+    }
+    return alerts;
+  }
+
+  /** Forget one device's baselines and recent values (or every device's). Dedup keys are kept. */
+  reset(deviceId?: string): number {
+    if (deviceId === undefined) {
+      let n = 0;
+      for (const d of this.devices.values()) {
+        n += d.series.size ? 1 : 0;
+        d.series.clear();
+      }
+      return n;
+    }
+    const d = this.devices.get(deviceId);
+    if (!d) return 0;
+    d.series.clear();
+    return 1;
+  }
+
+  /** Counts per rule and per device, for `msg.command = "stats"`. */
+  stats(): Record<string, unknown> {
+    const devices: Record<string, Counts & { silent?: boolean }> = {};
+    for (const [id, d] of this.devices) devices[id] = { ...d.counts, ...(d.silent ? { silent: true } : {}) };
+    return {
+      ...this.totals,
+      rules: { ...this.ruleCounts },
+      devices,
+      deviceCount: this.devices.size,
+      dedup: { keys: this.dedup.size, expired: this.dedup.expired, capped: this.dedup.capped, maxKeys: this.dedup.maxKeys, windowHours: this.opts.dedupHours },
+    };
+  }
+
+  get counts(): Readonly<Counts> {
+    return this.totals;
+  }
+
+  /** Forget dedup keys older than the window. */
+  expire(now: number): void {
+    this.dedup.expire(now);
+  }
+
+  toJSON(): ValidatorState {
+    const devices: ValidatorState["devices"] = {};
+    for (const [id, d] of this.devices) {
+      const m: ValidatorState["devices"][string]["m"] = {};
+      for (const [name, s] of d.series) m[name] = { t: s.t, v: s.v, r: s.run, ...(s.all ? { a: s.all } : {}), ...(s.hours ? { hr: s.hours } : {}) };
+      devices[id] = { h: d.heard, ...(d.silent ? { s: 1 as const } : {}), ...(Number.isFinite(d.driftAlert) ? { d: d.driftAlert } : {}), c: d.counts, m };
+    }
+    return { version: 1, devices, dedup: this.dedup.toJSON(), totals: { ...this.totals }, rules: { ...this.ruleCounts } };
+  }
+
+  /** Restore a state saved by toJSON. Unknown or damaged parts are skipped, never believed. */
+  load(state: ValidatorState | undefined, now: number): void {
+    if (!state || state.version !== 1) return;
+    for (const [id, d] of Object.entries(state.devices ?? {})) {
+      if (!d || typeof d !== "object") continue;
+      const dev = this.device(id, typeof d.h === "number" ? d.h : now);
+      dev.silent = d.s === 1;
+      if (typeof d.d === "number") dev.driftAlert = d.d;
+      if (d.c) Object.assign(dev.counts, d.c);
+      for (const [name, s] of Object.entries(d.m ?? {})) {
+        if (!s || !Array.isArray(s.t) || !Array.isArray(s.v)) continue;
+        dev.series.set(name, { t: s.t, v: s.v, run: typeof s.r === "number" ? s.r : 0, ...(Array.isArray(s.a) ? { all: s.a } : {}), ...(Array.isArray(s.hr) ? { hours: s.hr } : {}) });
+      }
+    }
+    this.dedup.load(state.dedup, now);
+    if (state.totals) Object.assign(this.totals, state.totals);
+    if (state.rules) Object.assign(this.ruleCounts, state.rules);
+  }
+}
+
+function addFlag(o: { flags?: string[] }, flag: string): void {
+  if (!o.flags) o.flags = [flag];
+  else if (!o.flags.includes(flag)) o.flags.push(flag);
+}
+
+/** The worst of the reading's own quality, its measurements' and its flags'. */
+function worstOf(r: CanonicalReading): Quality {
+  let q: Quality = r.quality;
+  for (const name in r.measurements) {
+    const mq = r.measurements[name].quality;
+    if (mq) q = worseQuality(q, mq);
+  }
+  for (const f of r.flags ?? []) q = worseQuality(q, FLAG_QUALITY[f] ?? "GOOD");
+  return q;
+}
+
+function round(n: number): number {
+  return Math.round(n * 1000) / 1000;
+}
