@@ -1,0 +1,628 @@
+/**
+ * The aggregator: canonical readings in, calendar-window aggregates out. Pure: no Node-RED, no timers; the wall
+ * clock is an argument (`now`), so tests drive it with a fake clock.
+ *
+ * - Event time per device: a device's watermark is its newest reading's time minus the lateness (an aggregate
+ *   merged in counts with its window end: it has already waited). A window closes, and is emitted, when the
+ *   watermark passes its end.
+ * - A quiet device: after `idleCloseSeconds` of wall-clock time without input, its open windows whose end has
+ *   passed by the wall clock are emitted as they are (tick). A replay is not quiet: every input resets the clock.
+ * - Corrections: data for a closed window whose end is within `correctionHours` of the watermark re-emits the
+ *   window whole with revision + 1; so does a neighbour whose delta, twa or fill the new data changed. Data for a
+ *   window beyond that is refused as "late". A window beyond the horizon is final and is forgotten.
+ * - Duplicates (the same device and timestamp again: a replay, a second delivery) are counted once.
+ */
+import zlib from "node:zlib";
+import { validateReading, worseQuality, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
+import { isoUtc } from "../shared/time";
+import { isRec } from "../shared/util";
+import { accAdd, foldParts, interpolate, newAcc, partStatsOf, publicStats, valueOf, type Acc, type Part, type PartStats, type Stats } from "./accumulate";
+import type { AggFn, AggregatorConfig } from "./config";
+import { createCalendar, expectedCount, slotOf, type Window, type WindowCalendar } from "./windows";
+
+/** The `window` an aggregate carries. */
+export interface WindowInfo {
+  start: string;
+  end: string;
+  zone: string;
+  size: string;
+  local: string;
+  expected: number;
+  received: number;
+  estimated: number;
+  completeness: number;
+  revision: number;
+  final: boolean;
+}
+
+export interface AggregateMeasurement extends Measurement {
+  stats: Stats;
+  flags?: string[];
+}
+
+/** An aggregate: a canonical reading with `window`, and `stats` on each measurement. */
+export interface Aggregate extends CanonicalReading {
+  measurements: Record<string, AggregateMeasurement>;
+  window: WindowInfo;
+}
+
+export type RejectReason = "late" | "invalid" | "window";
+export interface Rejected {
+  item: unknown;
+  reason: RejectReason;
+  error: string;
+}
+
+export interface AddResult {
+  aggregates: Aggregate[];
+  rejected: Rejected[];
+}
+
+interface Kid extends Part {
+  rev: number;
+}
+
+interface Win extends Window {
+  /** slot → the time of the reading that filled it (duplicates are the same time again). */
+  seen: Map<number, number>;
+  extra: number;
+  m: Record<string, Acc>;
+  kids?: Record<string, Kid>;
+  /** Revision of the last emit; -1 before the first. */
+  rev: number;
+  /** Checksum of what was last emitted (a recomputation that changes nothing is not re-emitted). */
+  sig: number;
+  closed: boolean;
+  dirty: boolean;
+  finalSent: boolean;
+}
+
+interface Device {
+  id: string;
+  /** Watermark (ms); -Infinity before the first reading. */
+  wm: number;
+  /** Wall-clock time of the last input (ms). */
+  arr: number;
+  src?: ReadingSource;
+  meta?: ReadingMeta;
+  /** Measurement → unit, for every measurement the device has sent that an aggregate keeps. */
+  names: Record<string, string | null>;
+  /** Sorted by start. */
+  wins: Win[];
+}
+
+export interface AggregatorStats {
+  devices: number;
+  openWindows: number;
+  closedWindows: number;
+  late: number;
+  invalid: number;
+  duplicates: number;
+  corrections: number;
+  emitted: number;
+}
+
+/** The state document (StateFile body). */
+export interface AggregatorState {
+  format: 1;
+  key: string;
+  devices: unknown[];
+  counters: Pick<AggregatorStats, "late" | "invalid" | "duplicates" | "corrections" | "emitted">;
+}
+
+const MAX_GAP_WINDOWS = 20_000;
+
+export class Aggregator {
+  readonly cal: WindowCalendar;
+  private readonly devices = new Map<string, Device>();
+  private readonly fnCache = new Map<string, AggFn | null>();
+  private readonly I: number;
+  private readonly latenessMs: number;
+  private readonly idleMs: number;
+  private readonly correctionMs: number;
+  private counters = { late: 0, invalid: 0, duplicates: 0, corrections: 0, emitted: 0 };
+  /** Windows whose data changed in the current call, and neighbours to recheck. */
+  private touched = new Set<Win>();
+  private recheck = new Set<Win>();
+
+  constructor(readonly cfg: AggregatorConfig) {
+    this.cal = createCalendar(cfg.zone, cfg.window);
+    this.I = cfg.intervalSeconds * 1000;
+    this.latenessMs = cfg.latenessSeconds * 1000;
+    this.idleMs = cfg.idleCloseSeconds * 1000;
+    this.correctionMs = cfg.correctionHours * 3_600_000;
+  }
+
+  /** The function a measurement is aggregated with, or null when no glob matches it. */
+  fnOf(name: string): AggFn | null {
+    let fn = this.fnCache.get(name);
+    if (fn === undefined) {
+      fn = this.cfg.aggregates.find((r) => r.re.test(name))?.fn ?? null;
+      if (this.fnCache.size < 10_000) this.fnCache.set(name, fn);
+    }
+    return fn;
+  }
+
+  private keepsPoints(fn: AggFn): boolean {
+    return fn === "twa" || (this.cfg.fill !== "none" && fn !== "delta");
+  }
+
+  /** Add readings (and aggregates to merge). Returns what closed or was corrected, and what was refused. */
+  add(items: readonly unknown[], now: number): AddResult {
+    const rejected: Rejected[] = [];
+    const seenDevices = new Set<Device>();
+    for (const item of items) {
+      const check = validateReading(item);
+      if (!check.ok) {
+        this.counters.invalid++;
+        rejected.push({ item, reason: "invalid", error: `not a canonical reading: ${check.errors.join("; ")}` });
+        continue;
+      }
+      const r = check.reading as CanonicalReading & { window?: unknown };
+      let d = this.devices.get(r.deviceId);
+      if (!d) {
+        d = { id: r.deviceId, wm: -Infinity, arr: now, names: {}, wins: [] };
+        this.devices.set(r.deviceId, d);
+      }
+      const refused = r.window !== undefined ? this.addChild(d, r, r.window) : this.addRaw(d, r);
+      if (refused) {
+        if (refused.reason === "late") this.counters.late++;
+        rejected.push({ item, ...refused });
+        continue;
+      }
+      d.arr = now;
+      if (r.source) d.src = r.source;
+      if (r.meta) d.meta = r.meta;
+      seenDevices.add(d);
+    }
+    const aggregates: Aggregate[] = [];
+    for (const d of seenDevices) this.advance(d, now, aggregates);
+    this.touched.clear();
+    this.recheck.clear();
+    return { aggregates, rejected };
+  }
+
+  /** The wall clock moved on: close the windows of quiet devices, forget final windows. */
+  tick(now: number): Aggregate[] {
+    const out: Aggregate[] = [];
+    for (const d of this.devices.values()) {
+      if (this.idle(d, now)) {
+        for (const w of d.wins) if (!w.closed && w.end <= now) this.close(d, w, out);
+      }
+      this.advance(d, now, out);
+      if (!d.wins.length) this.devices.delete(d.id);
+    }
+    return out;
+  }
+
+  /** Emit every open window now (final: false). */
+  flush(): Aggregate[] {
+    const out: Aggregate[] = [];
+    for (const d of this.devices.values()) for (const w of d.wins) if (!w.closed) this.close(d, w, out, true);
+    return out;
+  }
+
+  stats(): AggregatorStats {
+    let open = 0;
+    let closed = 0;
+    for (const d of this.devices.values()) for (const w of d.wins) {
+        if (w.closed) closed++;
+        else open++;
+      }
+    return { devices: this.devices.size, openWindows: open, closedWindows: closed, ...this.counters };
+  }
+
+  /** Nothing to save? (no device holds a window) */
+  get empty(): boolean {
+    return this.devices.size === 0;
+  }
+
+  // --- input -------------------------------------------------------------------------------------------------
+
+  private addRaw(d: Device, r: CanonicalReading): Omit<Rejected, "item"> | undefined {
+    const t = Date.parse(r.timestamp);
+    const names: string[] = [];
+    for (const name in r.measurements) if (this.fnOf(name)) names.push(name);
+    if (!names.length)
+      return { reason: "invalid", error: `${r.deviceId} ${r.timestamp}: no measurement (${Object.keys(r.measurements).join(", ")}) matches a glob of the aggregates` };
+    const w = this.cal.windowOf(t);
+    if (w.end <= this.horizon(d))
+      return { reason: "late", error: `${r.deviceId} ${r.timestamp}: its ${this.cfg.window} window ${this.cal.label(w)} is beyond the ${this.cfg.correctionHours} h of corrections (watermark ${isoUtc(d.wm)})` };
+    const win = this.winFor(d, w, true);
+    const slot = slotOf(win, t, this.cfg.intervalSeconds);
+    const had = win.seen.get(slot);
+    if (had === t) {
+      this.counters.duplicates++;
+      return undefined;
+    }
+    if (had === undefined) win.seen.set(slot, t);
+    else win.extra++;
+    let firstChanged = false;
+    let lastChanged = false;
+    for (const name of names) {
+      const fn = this.fnOf(name) as AggFn;
+      const mm = r.measurements[name];
+      const v = mm.value;
+      const q: Quality = mm.quality ?? r.quality;
+      const bad = q === "BAD" || v === null;
+      if (!bad && (typeof v !== "number" || !Number.isFinite(v))) continue;
+      let a = win.m[name];
+      if (!a) a = win.m[name] = newAcc(this.keepsPoints(fn));
+      if (a.n === 0 || t < a.firstAt) firstChanged = true;
+      if (a.n === 0 || t >= a.lastAt) lastChanged = true;
+      accAdd(a, t, bad ? 0 : (v as number), bad, q);
+      if (mm.unit !== undefined) a.unit = mm.unit;
+      if (d.names[name] === undefined || mm.unit !== undefined) d.names[name] = mm.unit ?? null;
+    }
+    if (firstChanged && d.wins[0] !== win) this.recheckNeighbour(d, win, -1);
+    if (lastChanged && d.wins[d.wins.length - 1] !== win) this.recheckNeighbour(d, win, 1);
+    this.changed(win);
+    d.wm = Math.max(d.wm, t - this.latenessMs);
+    return undefined;
+  }
+
+  private addChild(d: Device, r: CanonicalReading, cw: unknown): Omit<Rejected, "item"> | undefined {
+    const bad = (why: string): Omit<Rejected, "item"> => ({ reason: "invalid", error: `${r.deviceId} ${r.timestamp}: window ${why}` });
+    if (!isRec(cw)) return bad("is not an object");
+    const cs = typeof cw.start === "string" ? Date.parse(cw.start) : NaN;
+    const ce = typeof cw.end === "string" ? Date.parse(cw.end) : NaN;
+    if (!(ce > cs)) return bad("needs start and end, ISO times with start before end");
+    const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) && v >= 0 ? v : 0);
+    const w = this.cal.windowOf(cs);
+    if (ce > w.end)
+      return { reason: "window", error: `${r.deviceId}: the aggregate ${String(cw.start)}–${String(cw.end)} does not fit in one ${this.cfg.window} ${this.cfg.zone} window (${this.cal.label(w)} ends ${isoUtc(w.end)})` };
+    if (w.end <= this.horizon(d)) return { reason: "late", error: `${r.deviceId} ${r.timestamp}: its ${this.cfg.window} window ${this.cal.label(w)} is beyond the ${this.cfg.correctionHours} h of corrections` };
+    const win = this.winFor(d, w, false);
+    const rev = num(cw.revision);
+    const key = String(cs);
+    const old = win.kids?.[key];
+    if (old && old.rev >= rev) {
+      this.counters.duplicates++;
+      return undefined;
+    }
+    const m: Record<string, PartStats> = {};
+    for (const name in r.measurements) {
+      if (!this.fnOf(name)) continue;
+      const mm = r.measurements[name] as Measurement & { stats?: unknown };
+      const ps = partStatsOf(mm.stats, mm.unit);
+      if (!ps) continue;
+      m[name] = ps;
+      d.names[name] = mm.unit ?? d.names[name] ?? null;
+    }
+    (win.kids ??= {})[key] = { start: cs, end: ce, received: num(cw.received), estimated: num(cw.estimated), m, rev };
+    this.changed(win);
+    d.wm = Math.max(d.wm, ce);
+    return undefined;
+  }
+
+  private changed(win: Win): void {
+    if (win.closed) win.dirty = true;
+    this.touched.add(win);
+  }
+
+  /** A window's first (side -1) or last (side 1) value changed: the closed neighbour on that side may change. */
+  private recheckNeighbour(d: Device, win: Win, side: -1 | 1): void {
+    const i = d.wins.indexOf(win);
+    for (let j = i + side; j >= 0 && j < d.wins.length; j += side) {
+      const n = d.wins[j];
+      if (n.closed) this.recheck.add(n);
+      if (Object.keys(n.m).length) break; // the nearest window with data bounds the interpolation
+    }
+  }
+
+  private horizon(d: Device): number {
+    return d.wm - this.correctionMs;
+  }
+
+  private idle(d: Device, now: number): boolean {
+    return this.idleMs > 0 && now - d.arr >= this.idleMs;
+  }
+
+  /** The device's window for w, created (with the empty windows of a gap before it) when missing. */
+  private winFor(d: Device, w: Window, raw: boolean): Win {
+    const wins = d.wins;
+    let i = wins.length;
+    while (i > 0 && wins[i - 1].start > w.start) i--;
+    if (i > 0 && wins[i - 1].start === w.start) return wins[i - 1];
+    const make = (x: Window): Win => ({ start: x.start, end: x.end, seen: new Map(), extra: 0, m: {}, rev: -1, sig: 0, closed: false, dirty: false, finalSent: false });
+    const win = make(w);
+    if (raw && i === wins.length && i > 0) {
+      // a gap after the newest window: its empty windows are emitted too (completeness 0, deltas interpolated)
+      const last = wins[i - 1];
+      if (w.start - last.end <= this.correctionMs) {
+        let g = this.cal.windowOf(last.end);
+        for (let n = 0; g.start < w.start && n < MAX_GAP_WINDOWS; n++, g = this.cal.next(g)) wins.push(make(g));
+        wins.push(win);
+        return win;
+      }
+    }
+    wins.splice(i, 0, win);
+    return win;
+  }
+
+  // --- closing and emitting -------------------------------------------------------------------------------
+
+  private advance(d: Device, now: number, out: Aggregate[]): void {
+    const wm = this.idle(d, now) ? Math.max(d.wm, now - this.latenessMs) : d.wm;
+    const horizon = wm - this.correctionMs;
+    for (const w of d.wins) {
+      const final = w.end <= horizon;
+      if (!w.closed) {
+        if (w.end <= d.wm || final) this.close(d, w, out, false, final);
+      } else if (w.dirty || this.recheck.has(w)) {
+        const wasDirty = w.dirty;
+        w.dirty = false;
+        if (this.cfg.emit === "revisions" || final) {
+          if (this.emit(d, w, final, out, true) && wasDirty) this.counters.corrections++;
+        }
+      }
+      if (final && this.cfg.emit === "final" && !w.finalSent) this.emit(d, w, true, out);
+    }
+    // forget final windows, but keep the newest of them: it bounds the interpolation of the next one
+    let k = 0;
+    while (k + 1 < d.wins.length && d.wins[k + 1].end <= horizon && d.wins[k].closed) k++;
+    if (k > 0) d.wins.splice(0, k);
+    if (d.wins.length === 1 && d.wins[0].closed && d.wins[0].end <= horizon && this.idle(d, now)) d.wins.length = 0;
+  }
+
+  private close(d: Device, w: Win, out: Aggregate[], flush = false, final = false): void {
+    w.closed = true;
+    w.dirty = false;
+    if (this.cfg.emit === "revisions" || final || flush) this.emit(d, w, final, out);
+  }
+
+  /** Emit w; with `onlyIfChanged`, only when the aggregate differs from the last emit. True if emitted. */
+  private emit(d: Device, w: Win, final: boolean, out: Aggregate[], onlyIfChanged = false): boolean {
+    const agg = this.summarize(d, w);
+    const sig = zlib.crc32(JSON.stringify([agg.measurements, agg.window.received, agg.window.estimated, agg.quality]));
+    if (onlyIfChanged && w.rev >= 0 && sig === w.sig) return false;
+    w.rev++;
+    w.sig = sig;
+    agg.window.revision = w.rev;
+    agg.window.final = final;
+    if (final) w.finalSent = true;
+    this.counters.emitted++;
+    out.push(agg);
+    return true;
+  }
+
+  // --- the aggregate -------------------------------------------------------------------------------------------
+
+  /** The aggregate of window w of device d, as it stands. */
+  summarize(d: Device, w: Win): Aggregate {
+    const expected = expectedCount(w, this.cfg.intervalSeconds);
+    const raw = this.rawPart(d, w, expected);
+    const parts: Part[] = [raw];
+    if (w.kids) for (const k in w.kids) parts.push(w.kids[k]);
+    const f = foldParts(parts);
+    const received = Math.min(f.received, expected);
+    const estimated = Math.min(f.estimated, expected - received);
+    const cov = (received + estimated) / expected;
+    const incomplete = cov < this.cfg.minCompleteness;
+    const windowQ: Quality = incomplete ? "SUSPECT" : estimated > 0 ? "ESTIMATED" : "GOOD";
+    const measurements: Record<string, AggregateMeasurement> = {};
+    let quality: Quality = windowQ;
+    for (const name of Object.keys(d.names).sort()) {
+      const fn = this.fnOf(name);
+      if (!fn) continue;
+      const s = f.m[name] ?? emptyStats();
+      const value = valueOf(fn, s);
+      let q: Quality = incomplete ? "SUSPECT" : "GOOD";
+      q = worseQuality(q, s.q);
+      if (s.bad > 0) q = worseQuality(q, "SUSPECT");
+      if (s.estimated > 0) q = worseQuality(q, "ESTIMATED");
+      if (value === null) q = "BAD";
+      const m: AggregateMeasurement = { value, quality: q, stats: publicStats(s, fn, isoUtc) };
+      const unit = s.unit ?? d.names[name] ?? undefined;
+      if (unit && fn !== "count") m.unit = unit;
+      const flags: string[] = [];
+      if (s.estimated > 0) flags.push("estimated");
+      if (incomplete) flags.push("incomplete");
+      if (flags.length) m.flags = flags;
+      measurements[name] = m;
+      quality = worseQuality(quality, q);
+    }
+    const agg: Aggregate = {
+      deviceId: d.id,
+      timestamp: isoUtc(this.cfg.label === "end" ? w.end : w.start),
+      measurements,
+      quality,
+      window: {
+        start: isoUtc(w.start),
+        end: isoUtc(w.end),
+        zone: this.cfg.zone,
+        size: this.cfg.window,
+        local: this.cal.label(w),
+        expected,
+        received,
+        estimated,
+        completeness: received / expected,
+        revision: w.rev,
+        final: false,
+      },
+    };
+    if (d.src) agg.source = d.src;
+    if (d.meta) agg.meta = d.meta;
+    return agg;
+  }
+
+  /** The window's own raw readings as a part: stats, boundary values (delta), area (twa), estimates (fill). */
+  private rawPart(d: Device, w: Win, expected: number): Part {
+    const m: Record<string, PartStats> = {};
+    const filledSlots = new Set<number>();
+    for (const name in d.names) {
+      const fn = this.fnOf(name);
+      if (!fn) continue;
+      const a = w.m[name];
+      const s: PartStats = a
+        ? { unit: a.unit, count: a.n, sum: a.sum, min: a.min, max: a.max, first: a.first, firstAt: a.firstAt, last: a.last, lastAt: a.lastAt, estimated: 0, bad: a.bad, q: a.q }
+        : emptyStats();
+      if (fn === "delta") {
+        const sv = this.boundary(d, name, w.start);
+        const ev = this.boundary(d, name, w.end);
+        s.startValue = sv ?? (a && a.n ? a.first : null);
+        s.endValue = ev ?? (a && a.n ? a.last : null);
+        if (!a && (sv === null || ev === null)) continue;
+      } else if (fn === "twa") {
+        const r = this.area(d, name, w);
+        if (r) {
+          s.area = r.area;
+          s.duration = r.duration;
+        } else if (!a) continue;
+      } else if (this.cfg.fill !== "none") {
+        this.fill(d, name, w, expected, s, filledSlots);
+        if (!a && s.count === 0) continue;
+      } else if (!a) continue;
+      m[name] = s;
+    }
+    let estimated = 0;
+    for (const k of filledSlots) if (!w.seen.has(k)) estimated++;
+    return { start: w.start, end: w.end, received: w.seen.size, estimated, m };
+  }
+
+  /** The nearest counted value before b (t < b) and at or after b, across the device's windows. */
+  private neighbours(d: Device, name: string, b: number) {
+    let L: { t: number; v: number } | undefined;
+    let R: { t: number; v: number } | undefined;
+    for (let i = d.wins.length - 1; i >= 0 && !L; i--) {
+      const x = d.wins[i];
+      const a = x.m[name];
+      if (x.end <= b && a && a.n) L = { t: a.lastAt, v: a.last };
+    }
+    for (let i = 0; i < d.wins.length && !R; i++) {
+      const x = d.wins[i];
+      const a = x.m[name];
+      if (x.start >= b && a && a.n) R = { t: a.firstAt, v: a.first };
+    }
+    return { L, R };
+  }
+
+  /** The register at boundary b, interpolated from the readings on either side; null when one side is unknown. */
+  private boundary(d: Device, name: string, b: number): number | null {
+    const { L, R } = this.neighbours(d, name, b);
+    if (R && R.t === b) return R.v;
+    if (L && R) return interpolate(L.t, L.v, R.t, R.v, b);
+    return null;
+  }
+
+  /** twa: the integral over the window of the line through the points (interpolated to the boundaries). */
+  private area(d: Device, name: string, w: Win): { area: number; duration: number } | undefined {
+    const pts: number[] = [];
+    const a = w.m[name];
+    if (a?.pts) for (let i = 0; i < a.pts.length; i += 3) if (!a.pts[i + 2]) pts.push(a.pts[i], a.pts[i + 1]);
+    const { L } = this.neighbours(d, name, w.start);
+    const { R } = this.neighbours(d, name, w.end);
+    const seq: number[] = [];
+    if (L && (pts.length || R)) {
+      const nt = pts.length ? pts[0] : R!.t;
+      const nv = pts.length ? pts[1] : R!.v;
+      if (!pts.length || pts[0] > w.start) seq.push(w.start, interpolate(L.t, L.v, nt, nv, w.start));
+    }
+    seq.push(...pts);
+    if (R && seq.length) {
+      const pt = seq[seq.length - 2];
+      const pv = seq[seq.length - 1];
+      if (pt < w.end) seq.push(w.end, R.t === w.end ? R.v : interpolate(pt, pv, R.t, R.v, w.end));
+    }
+    if (seq.length < 4) return seq.length === 2 ? { area: 0, duration: 0 } : undefined;
+    let area = 0;
+    for (let i = 2; i < seq.length; i += 2) area += ((seq[i] - seq[i - 2]) / 1000) * ((seq[i + 1] + seq[i - 1]) / 2);
+    return { area, duration: (seq[seq.length - 2] - seq[0]) / 1000 };
+  }
+
+  /** fill: estimate the missing intervals of a gap bounded by two readings neither of which is BAD. */
+  private fill(d: Device, name: string, w: Win, expected: number, s: PartStats, filledSlots: Set<number>): void {
+    const a = w.m[name];
+    const occupied = new Set<number>();
+    if (a?.pts) for (let i = 0; i < a.pts.length; i += 3) occupied.add(slotOf(w, a.pts[i], this.cfg.intervalSeconds));
+    const idx = d.wins.indexOf(w);
+    const pointBefore = (t: number) => {
+      for (let i = idx; i >= 0; i--) {
+        const p = d.wins[i].m[name]?.pts;
+        if (!p) continue;
+        for (let j = p.length - 3; j >= 0; j -= 3) if (p[j] < t) return { t: p[j], v: p[j + 1], bad: p[j + 2] === 1 };
+      }
+      return undefined;
+    };
+    const pointAfter = (t: number) => {
+      for (let i = idx; i < d.wins.length; i++) {
+        const p = d.wins[i].m[name]?.pts;
+        if (!p) continue;
+        for (let j = 0; j < p.length; j += 3) if (p[j] > t) return { t: p[j], v: p[j + 1], bad: p[j + 2] === 1 };
+      }
+      return undefined;
+    };
+    for (let k = 0; k < expected; k++) {
+      if (occupied.has(k)) continue;
+      const at = w.start + k * this.I;
+      if (at >= w.end) break;
+      const L = pointBefore(at);
+      const R = pointAfter(at);
+      if (!L || !R || L.bad || R.bad) continue;
+      if (Math.round((R.t - L.t) / this.I) - 1 > this.cfg.maxFillIntervals) continue;
+      const v = this.cfg.fill === "linear" ? interpolate(L.t, L.v, R.t, R.v, at) : L.v;
+      if (s.count === 0) {
+        s.min = s.max = v;
+      } else {
+        if (v < s.min) s.min = v;
+        if (v > s.max) s.max = v;
+      }
+      s.count++;
+      s.sum += v;
+      s.estimated++;
+      filledSlots.add(k);
+    }
+  }
+
+  // --- state -----------------------------------------------------------------------------------------------
+
+  /** What identifies the windows: a state saved under another window, zone or interval is not restored. */
+  get stateKey(): string {
+    return `${this.cfg.window}|${this.cfg.zone}|${this.cfg.intervalSeconds}`;
+  }
+
+  snapshot(): AggregatorState {
+    const devices: unknown[] = [];
+    for (const d of this.devices.values())
+      devices.push({
+        id: d.id,
+        wm: Number.isFinite(d.wm) ? d.wm : null,
+        arr: d.arr,
+        src: d.src,
+        meta: d.meta,
+        names: d.names,
+        wins: d.wins.map((w) => ({ ...w, seen: [...w.seen].flat() })),
+      });
+    return { format: 1, key: this.stateKey, devices, counters: { ...this.counters } };
+  }
+
+  /** Restore a snapshot. Returns false (and keeps nothing) when it was saved under another window, zone or interval. */
+  restore(state: AggregatorState, now: number): boolean {
+    if (!state || state.format !== 1 || state.key !== this.stateKey || !Array.isArray(state.devices)) return false;
+    this.devices.clear();
+    for (const x of state.devices as Record<string, unknown>[]) {
+      const wins = (x.wins as Record<string, unknown>[]).map((w) => {
+        const flat = w.seen as number[];
+        const seen = new Map<number, number>();
+        for (let i = 0; i < flat.length; i += 2) seen.set(flat[i], flat[i + 1]);
+        return { ...(w as unknown as Win), seen };
+      });
+      const d: Device = {
+        id: x.id as string,
+        wm: typeof x.wm === "number" ? x.wm : -Infinity,
+        arr: Math.min(typeof x.arr === "number" ? x.arr : now, now),
+        src: x.src as ReadingSource | undefined,
+        meta: x.meta as ReadingMeta | undefined,
+        names: (x.names ?? {}) as Record<string, string | null>,
+        wins,
+      };
+      this.devices.set(d.id, d);
+    }
+    this.counters = { ...this.counters, ...state.counters };
+    return true;
+  }
+}
+
+function emptyStats(): PartStats {
+  return { count: 0, sum: 0, min: 0, max: 0, first: 0, firstAt: 0, last: 0, lastAt: 0, estimated: 0, bad: 0, q: "GOOD" };
+}
