@@ -29,8 +29,9 @@ export interface ContractSpec {
   module: NodeModule;
   /** A minimal valid config (the node's def as the editor stores it). */
   good: Msg;
-  /** Fields laid over `good` that make the config invalid; the error must name one of them. */
-  bad: Msg;
+  /** Fields laid over `good` that make the config invalid (one overlay, or several, each deployed on its own);
+   *  the error must name one of the overlay's fields. */
+  bad: Msg | Msg[];
   /** A message the good config accepts (done() without error). */
   input: Msg;
   /** Optional: a message the good config refuses (done(err)). */
@@ -101,12 +102,15 @@ export function contractFixture(type: string, dir = CONTRACT_FIXTURES): Pick<Con
   }
   const f = JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, unknown>;
   const isObj = (v: unknown): v is Msg => typeof v === "object" && v !== null && !Array.isArray(v);
-  for (const key of ["good", "bad", "input"]) {
+  for (const key of ["good", "input"]) {
     if (!isObj(f[key])) throw new Error(`${path.relative(ROOT, file)}: "${key}" must be an object`);
   }
-  if (Object.keys(f.bad as Msg).length === 0) throw new Error(`${path.relative(ROOT, file)}: "bad" must set at least one field`);
+  const bads = Array.isArray(f.bad) ? (f.bad as unknown[]) : [f.bad];
+  if (bads.length === 0 || !bads.every((b) => isObj(b) && Object.keys(b).length > 0)) {
+    throw new Error(`${path.relative(ROOT, file)}: "bad" must be an object setting at least one field, or a list of them`);
+  }
   if (f.badInput !== undefined && !isObj(f.badInput)) throw new Error(`${path.relative(ROOT, file)}: "badInput" must be an object`);
-  return { good: f.good as Msg, bad: f.bad as Msg, input: f.input as Msg, badInput: f.badInput as Msg | undefined };
+  return { good: f.good as Msg, bad: f.bad as Msg | Msg[], input: f.input as Msg, badInput: f.badInput as Msg | undefined };
 }
 
 /** The spec of a package node type, from package.json and its contract fixture. */
@@ -213,13 +217,24 @@ async function quiet(counts: () => number, quietMs: number): Promise<void> {
 
 export async function checkBadConfig(spec: ContractSpec, inputs = 5): Promise<Verdict> {
   const problems: string[] = [];
+  const facts: Record<string, unknown>[] = [];
+  for (const bad of Array.isArray(spec.bad) ? spec.bad : [spec.bad]) {
+    const v = await checkOneBadConfig(spec, bad, inputs);
+    problems.push(...v.problems.map((p) => `bad config ${JSON.stringify(bad)}: ${p}`));
+    facts.push(v.facts);
+  }
+  return verdict(problems, { configs: facts });
+}
+
+async function checkOneBadConfig(spec: ContractSpec, bad: Msg, inputs: number): Promise<Verdict> {
+  const problems: string[] = [];
   const facts: Record<string, unknown> = {};
-  const fields = Object.keys(spec.bad);
+  const fields = Object.keys(bad);
   await inTmp(async (dir) => {
     const status = watchStatus();
     const seen = capture(["out", `${NUT}-caught`, `${NUT}-done`]);
     try {
-      await run([spec.module], contractFlow(spec.type, withTmp({ ...spec.good, ...spec.bad }, dir)), async () => {
+      await run([spec.module], contractFlow(spec.type, withTmp({ ...spec.good, ...bad }, dir)), async () => {
         for (let i = 0; i < inputs; i++) getNode(NUT).receive({ ...structuredClone(spec.input), _msgid: `bad-config-${i}` });
         const caught = seen[`${NUT}-caught`];
         const completed = seen[`${NUT}-done`];
@@ -229,17 +244,17 @@ export async function checkBadConfig(spec: ContractSpec, inputs = 5): Promise<Ve
         facts.errors = caught.map(errorText);
         const red = status.list.filter((s) => s.fill === "red");
         const lastStatus = status.list[status.list.length - 1];
-        if (red.length === 0) problems.push(`bad config ${JSON.stringify(spec.bad)}: no red status (statuses: ${JSON.stringify(facts.statuses)})`);
-        else if (lastStatus?.fill !== "red") problems.push(`bad config: the status ends ${JSON.stringify(lastStatus)}, not red`);
-        if (caught.length !== inputs) problems.push(`bad config: ${caught.length} of ${inputs} inputs reached the Catch node`);
-        if (completed.length > 0) problems.push(`bad config: Complete fired ${completed.length} times (an input that fails must call done(err))`);
-        if (seen.out.length > 0) problems.push(`bad config: the node sent ${seen.out.length} messages`);
+        if (red.length === 0) problems.push(`no red status (statuses: ${JSON.stringify(facts.statuses)})`);
+        else if (lastStatus?.fill !== "red") problems.push(`the status ends ${JSON.stringify(lastStatus)}, not red`);
+        if (caught.length !== inputs) problems.push(`${caught.length} of ${inputs} inputs reached the Catch node`);
+        if (completed.length > 0) problems.push(`Complete fired ${completed.length} times (an input that fails must call done(err))`);
+        if (seen.out.length > 0) problems.push(`the node sent ${seen.out.length} messages`);
         const ids = caught.map((m) => m._msgid);
-        if (new Set(ids).size !== ids.length) problems.push(`bad config: an input reached Catch twice (${JSON.stringify(ids)})`);
+        if (new Set(ids).size !== ids.length) problems.push(`an input reached Catch twice (${JSON.stringify(ids)})`);
         const foreign = caught.filter((m) => (m.error as { source?: { id?: string } } | undefined)?.source?.id !== NUT);
-        if (foreign.length > 0) problems.push(`bad config: ${foreign.length} errors came from another node`);
+        if (foreign.length > 0) problems.push(`${foreign.length} errors came from another node`);
         const unnamed = caught.map(errorText).filter((t) => !fields.some((f) => namesField(t, f)));
-        if (unnamed.length > 0) problems.push(`bad config: the error does not name the field ${fields.join(" or ")}: "${unnamed[0]}"`);
+        if (unnamed.length > 0) problems.push(`the error does not name the field ${fields.join(" or ")}: "${unnamed[0]}"`);
       });
     } finally {
       status.dispose();

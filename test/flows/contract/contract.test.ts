@@ -11,7 +11,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { checkBadConfig, checkCompleteOnce, checkRedeploys, contractFixture, loadSpec, nodeTypes, type ContractSpec, type Verdict } from "../../helpers/contract";
+import { checkBadConfig, checkCompleteOnce, checkRedeploys, contractFixture, loadSpec, namesField, nodeTypes, type ContractSpec, type Verdict } from "../../helpers/contract";
 import { init } from "../../helpers/node-red";
 
 /** A deliberately broken node from test/fixtures/nodes/ (plain JavaScript, as a palette node may be). */
@@ -21,6 +21,7 @@ const leakyTimer = broken("leaky-timer");
 const doubleDone = broken("double-done");
 const silentConfig = broken("silent-config");
 const hungClose = broken("hung-close");
+const vagueConfig = broken("vague-config");
 
 const report = (type: string, v: Verdict) => `${type} breaks the contract:\n  ${v.problems.join("\n  ")}\nmeasured: ${JSON.stringify(v.facts)}`;
 
@@ -111,6 +112,15 @@ describe("contract: the checks fail for broken nodes", () => {
     assert.match(text, /no red status/);
     assert.match(text, /0 of 5 inputs reached the Catch node/);
     assert.match(text, /Complete fired 5 times/);
+  });
+
+  it("a node whose config error does not name the field fails the bad-config check", async () => {
+    const spec = fixture("vague-config", vagueConfig, { good: { limit: "5" }, bad: { limit: "abc" } });
+    const v = await checkBadConfig(spec);
+    assert.equal(v.ok, false);
+    assert.deepEqual(v.problems, ['bad config {"limit":"abc"}: the error does not name the field limit: "Error: invalid configuration"']);
+    assert.ok(namesField('time zone "Mars/Base" is not a valid IANA zone', "timeZone"));
+    assert.ok(namesField('maxBytes "abc" must be a number', "maxBytes"));
   });
 
   it("a node type without a contract fixture fails, telling the author what to add", () => {
