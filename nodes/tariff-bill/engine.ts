@@ -17,7 +17,7 @@
  * - Rounding half-up or half-even to the currency's minor digits, per line (the default: the subtotal is the sum
  *   of the printed lines) or on the total only (each line still shows its exact amount as `exact`).
  */
-import { DateTime } from "luxon";
+import { DateTime, IANAZone } from "luxon";
 import type { Quality } from "../shared/canonical-reading";
 import { worseQuality } from "../shared/canonical-reading";
 import { isoUtc } from "../shared/time";
@@ -95,22 +95,48 @@ interface Clock {
   hourEnd: number;
 }
 
+/** Zone offsets (minutes) by UTC hour, shared by every bill: tzdata through Intl is costly, and bills share hours. */
+const offsets = new Map<string, Map<number, number>>();
+
+function offsetAt(zone: IANAZone, ms: number): number {
+  let byHour = offsets.get(zone.name);
+  if (!byHour) offsets.set(zone.name, (byHour = new Map()));
+  if (byHour.size > 200_000) byHour.clear();
+  const h = Math.floor(ms / HOUR);
+  let a = byHour.get(h);
+  if (a === undefined) byHour.set(h, (a = zone.offset(h * HOUR)));
+  let b = byHour.get(h + 1);
+  if (b === undefined) byHour.set(h + 1, (b = zone.offset((h + 1) * HOUR)));
+  // The same offset at both ends of the UTC hour: no change inside it. Otherwise (a change within it), ask exactly.
+  return a === b ? a : zone.offset(ms);
+}
+
+/** Clocks by tariff and quarter-hour, shared by the bills of every device on the same tariff. */
+const clocks = new WeakMap<Tariff, Map<number, Clock>>();
+
 function clockReader(tariff: Tariff): (ms: number) => Clock {
-  const cache = new Map<number, Clock>();
+  const zone = IANAZone.create(tariff.timezone) as IANAZone;
+  let cache = clocks.get(tariff);
+  if (!cache) clocks.set(tariff, (cache = new Map()));
+  if (cache.size > 200_000) cache.clear();
+  const memo = cache;
   return (ms) => {
     // Every zone offset in use is a multiple of 15 minutes, so instants of one quarter-hour share their clock hour.
     const q = Math.floor(ms / 900_000);
-    let c = cache.get(q);
+    let c = memo.get(q);
     if (c) return c;
-    const dt = DateTime.fromMillis(ms, { zone: tariff.timezone });
-    const iso = dt.toISODate() as string;
+    const offset = offsetAt(zone, ms) * 60_000; // tzdata through Intl, DST included
+    const local = new Date(ms + offset); // the wall clock, read with UTC getters
+    const iso = `${local.getUTCFullYear()}-${String(local.getUTCMonth() + 1).padStart(2, "0")}-${String(local.getUTCDate()).padStart(2, "0")}`;
+    const day = local.getUTCDay();
     c = {
-      month: dt.month - 1,
-      hour: dt.hour,
-      weekend: dt.weekday >= 6 || tariff.holidays.has(iso),
-      hourEnd: dt.startOf("hour").plus({ hours: 1 }).toMillis(),
+      month: local.getUTCMonth(),
+      hour: local.getUTCHours(),
+      weekend: day === 0 || day === 6 || tariff.holidays.has(iso),
+      // The end of this wall-clock hour; an offset change happens at such a boundary, so this offset still holds.
+      hourEnd: (Math.floor((ms + offset) / HOUR) + 1) * HOUR - offset,
     };
-    cache.set(q, c);
+    memo.set(q, c);
     return c;
   };
 }
