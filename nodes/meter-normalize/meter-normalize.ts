@@ -54,6 +54,7 @@ export = (RED: NodeAPI) => {
           count = Object.keys(last.measurements).length;
           if (results.every((r) => r.reading.quality === "GOOD")) status.ok(okText);
           else status.warn(qualityText);
+          if (msg.receivedAt === undefined) msg.receivedAt = Date.now(); // when the gateway first received the data (validate's drift reference)
           send(msg as never);
         },
       };

@@ -2,7 +2,7 @@ import { after, afterEach, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { helper, init } from "../../helpers/node-red";
+import { helper, init, waitFor } from "../../helpers/node-red";
 import meterNormalize = require("../../../nodes/meter-normalize/meter-normalize");
 import { FIXTURES, assertCanonical, fixture } from "../../helpers/fixtures";
 
@@ -59,6 +59,13 @@ describe("meter-normalize in a flow", () => {
     assert.deepEqual((reading.measurements as Msg).voltageL1, { value: 230.1, unit: "V" });
     assert.equal(seen.out[0].topic, "meter-001");
     assert.equal(seen.out[0]._msgid, seen.completed[0]._msgid, "the same message travels on");
+    // msg.receivedAt (epoch ms): when the gateway first received the data, validate's drift reference (issue 8).
+    assert.equal(typeof seen.out[0].receivedAt, "number");
+    assert.ok(Math.abs((seen.out[0].receivedAt as number) - Date.now()) < 60_000, "receivedAt is the gateway's clock");
+    // A receivedAt already set upstream is kept.
+    helper.getNode("mn").receive({ ...fixture("modbus/read-holding-float32.json"), receivedAt: 1770560100000 });
+    await waitFor(() => seen.out.length === 2, "the second reading");
+    assert.equal(seen.out[1].receivedAt, 1770560100000);
   });
 
   it("bad input goes to the Catch node with an error naming the problem, and a red status", async () => {
