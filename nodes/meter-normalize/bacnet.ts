@@ -14,7 +14,7 @@
  */
 import { InputError } from "../shared/errors";
 import { converter } from "../shared/units";
-import { worseQuality, type Measurement, type Quality } from "../shared/canonical-reading";
+import { NON_FINITE, worseQuality, type Measurement, type Quality } from "../shared/canonical-reading";
 import { float32ToDecimal, tidy } from "../shared/number";
 import { isRec, type Rec } from "../shared/util";
 
@@ -124,13 +124,17 @@ export function readBacnet(result: Rec): Record<string, Measurement> {
     if (rel && typeof rel.value === "number" && rel.value !== 0) q = worseQuality(q, "BAD");
     const v = first(pv);
     let value: Measurement["value"];
+    let nonFinite = false;
     if (!v || v.type === TAG_ERROR || v.value === null || v.value === undefined) {
       value = null;
       q = "BAD";
     } else if (typeof v.value === "number") {
       const raw = v.type === TAG_REAL ? float32ToDecimal(v.value) : v.value;
       value = Number.isFinite(raw) ? tidy(c?.convert ? c.convert(raw) : raw) : null;
-      if (value === null) q = "BAD";
+      if (value === null) {
+        q = "BAD";
+        nonFinite = true;
+      }
     } else if (typeof v.value === "boolean" || typeof v.value === "string") {
       value = v.value;
     } else {
@@ -139,6 +143,7 @@ export function readBacnet(result: Rec): Record<string, Measurement> {
     const m: Measurement = { value };
     if (c && typeof value === "number") m.unit = c.unit;
     if (q !== "GOOD") m.quality = q;
+    if (nonFinite) m.flags = [NON_FINITE];
     measurements[name] = m;
   }
   if (Object.keys(measurements).length === 0)

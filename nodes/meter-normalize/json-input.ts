@@ -14,7 +14,7 @@ import { ConfigError, InputError } from "../shared/errors";
 import { compileSchema, describeAjvErrors } from "../shared/schema";
 import { compileUnitSpec, toSenml } from "../shared/units";
 import type { Measurement, Quality } from "../shared/canonical-reading";
-import { QUALITIES } from "../shared/canonical-reading";
+import { QUALITIES, nonFinite } from "../shared/canonical-reading";
 import { tidy } from "../shared/number";
 import { getPath, isRec } from "../shared/util";
 
@@ -98,7 +98,7 @@ export function createJsonReader(mapping: unknown): JsonReader {
         const v = getPath(payload, f.path);
         if (v === undefined) continue;
         let value: Measurement["value"];
-        if (typeof v === "number") value = Number.isFinite(v) ? tidy((f.convert ?? ((x: number) => x))(v * f.scale + f.offset)) : null;
+        if (typeof v === "number") value = tidy((f.convert ?? ((x: number) => x))(v * f.scale + f.offset)); // NaN, ±Infinity: see nonFiniteToBad
         else if (typeof v === "string" && f.unit !== undefined && v.trim() !== "" && !Number.isNaN(Number(v)))
           value = tidy((f.convert ?? ((x: number) => x))(Number(v) * f.scale + f.offset));
         else if (typeof v === "string" || typeof v === "boolean" || v === null) value = v;
@@ -150,7 +150,7 @@ function autoRead(payload: Record<string, unknown>) {
     for (const [k, v] of Object.entries(payload)) {
       // An empty key cannot name a measurement (the canonical schema needs at least one character).
       if (k === idKey || k === tsKey || k === "__proto__" || k === "") continue;
-      if (typeof v === "number") measurements[k] = Number.isFinite(v) ? { value: v } : { value: null, quality: "BAD" };
+      if (typeof v === "number") measurements[k] = Number.isFinite(v) ? { value: v } : nonFinite();
       else if (typeof v === "boolean") measurements[k] = { value: v };
     }
   }

@@ -3,7 +3,7 @@
  */
 import { ConfigError, InputError } from "../shared/errors";
 import { checkTimeRange, isoUtc, isValidZone, parseTimestamp, type TimeOptions } from "../shared/time";
-import { readingQuality, readingTopic, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
+import { NON_FINITE, readingQuality, readingTopic, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
 import { compileRegisterMap, decodeWindow, type CompiledMap } from "./register-map";
 import { isFailedRead, modbusRequestOf, readModbusResponse } from "./modbus-input";
 import { isBacnetResult, readBacnet } from "./bacnet";
@@ -78,7 +78,7 @@ function parseDevices(input: string | undefined): Map<string, DeviceEntry> {
 /**
  * NaN and ±Infinity (a float register holding NaN, a sum or a scale that overflows, a numeric string "Infinity",
  * NaN from a function node) are no measurement: JSON would carry them as a bare null that claims to be GOOD.
- * Each becomes value null with quality BAD, whatever produced it. True when any did.
+ * Each becomes value null with quality BAD and the flag "non-finite", whatever produced it. True when any did.
  */
 function nonFiniteToBad(measurements: Record<string, Measurement>): boolean {
   let found = false;
@@ -87,6 +87,7 @@ function nonFiniteToBad(measurements: Record<string, Measurement>): boolean {
     if (typeof m.value === "number" && !Number.isFinite(m.value)) {
       m.value = null;
       m.quality = "BAD";
+      m.flags = m.flags ? [...m.flags, NON_FINITE] : [NON_FINITE];
       found = true;
     }
   }

@@ -9,7 +9,7 @@ import registerMapSchema from "./register-map.schema.json";
 import { ConfigError } from "../shared/errors";
 import { compileSchema, describeAjvErrors } from "../shared/schema";
 import { compileUnitSpec } from "../shared/units";
-import { worseQuality, type Measurement, type Quality } from "../shared/canonical-reading";
+import { nonFinite, worseQuality, type Measurement, type Quality } from "../shared/canonical-reading";
 import { float32ToDecimal, tidy } from "../shared/number";
 import {
   bigToValue, readF32, readF64, readI16, readI32, readI64, readString, readU16, readU32, readU64, type Endian,
@@ -281,12 +281,12 @@ function fastReader(p: CompiledPoint): CompiledPoint["fast"] {
   if (unit === undefined) {
     return (regs, i) => {
       const value = read(regs, i, endian);
-      return Number.isFinite(value) ? { value } : { value: null, quality: "BAD" };
+      return Number.isFinite(value) ? { value } : nonFinite();
     };
   }
   return (regs, i) => {
     const value = read(regs, i, endian);
-    return Number.isFinite(value) ? { value, unit } : { value: null, unit, quality: "BAD" };
+    return Number.isFinite(value) ? { value, unit } : nonFinite(unit);
   };
 }
 
@@ -381,7 +381,7 @@ function decodePoint(
     }
     case "float64": raw = readF64(regs, i, p.endian); break;
   }
-  if (typeof raw === "number" && !Number.isFinite(raw)) return bad(p.unit);
+  if (typeof raw === "number" && !Number.isFinite(raw)) return nonFinite(p.unit);
   if (p.notImplemented !== undefined && raw === p.notImplemented) return bad(p.unit);
   if (p.invalid && p.type !== "float32" && isSentinel(p, p.invalid, raw)) return bad(p.unit);
   if (p.mask !== undefined || p.shift) {

@@ -22,6 +22,16 @@ export interface Measurement {
   flags?: string[];
 }
 
+/** The flag of a measurement whose source value was NaN or ±Infinity: JSON cannot carry it, so it is null and BAD. */
+export const NON_FINITE = "non-finite";
+
+/** A measurement for a NaN or ±Infinity source value: value null, quality BAD, flag "non-finite". */
+export function nonFinite(unit?: string): Measurement {
+  return unit === undefined
+    ? { value: null, quality: "BAD", flags: [NON_FINITE] }
+    : { value: null, unit, quality: "BAD", flags: [NON_FINITE] };
+}
+
 export type SourceProtocol = "modbus" | "bacnet" | "senml" | "json";
 
 export interface ReadingSource {

@@ -300,7 +300,7 @@ it("toOutput: one reading is the payload; several leave as one array in time ord
 
 describe("issue 7 item 13: values and times a canonical reading cannot carry", () => {
   const isBad = (m: unknown, unit?: string) =>
-    assert.deepEqual(m, unit === undefined ? { value: null, quality: "BAD" } : { value: null, unit, quality: "BAD" });
+    assert.deepEqual(m, unit === undefined ? { value: null, quality: "BAD", flags: ["non-finite"] } : { value: null, unit, quality: "BAD", flags: ["non-finite"] });
 
   it("NaN and Infinity from registers, SenML and JSON become value null with quality BAD, never GOOD", () => {
     // float64 registers: NaN, +Infinity, and a finite value that overflows once scaled
@@ -345,7 +345,11 @@ describe("issue 7 item 13: values and times a canonical reading cannot carry", (
     assert.deepEqual(auto.measurements.h, { value: 2 });
     assert.equal(auto.quality, "BAD");
     // what leaves the node is a valid canonical reading (one() checks the schema too) and says BAD on the wire
-    assert.match(JSON.stringify(auto), /"e":\{"value":null,"quality":"BAD"\}/);
+    assert.match(JSON.stringify(auto), /"e":\{"value":null,"quality":"BAD","flags":\["non-finite"\]\}/);
+    // BACnet: a REAL present-value of NaN
+    const rpm = { len: 1, values: [{ objectId: { type: 2, instance: 7 }, values: [
+      { id: 85, index: 4294967295, value: [{ type: 4, value: NaN }] }, { id: 117, index: 4294967295, value: [{ type: 9, value: 62 }] }] }] };
+    isBad(one({}, { payload: rpm }).reading.measurements["analog-value-7"]);
   });
 
   it("a timestamp beyond year 9999 is an InputError naming where it came from", () => {

@@ -95,7 +95,7 @@ it("SunSpec scale factors, not-implemented values and sentinels become null with
   out = decodeWindow(plan === plain ? plan : plain, "holding", 0, [0xffff, 0x7fff, 0x7fc0, 0x0000]).measurements;
   assert.deepEqual(out.count, { value: 65535 });
   assert.deepEqual(out.temp, { value: null, unit: "Cel", quality: "BAD" });
-  assert.deepEqual(out.f, { value: null, unit: "V", quality: "BAD" });
+  assert.deepEqual(out.f, { value: null, unit: "V", quality: "BAD", flags: ["non-finite"] }, "a NaN register says why it is BAD");
 });
 
 it("a read that covers the whole table and one that covers part of it give the same measurements", () => {
