@@ -9,7 +9,8 @@
  *   passed by the wall clock are emitted as they are (tick). A replay is not quiet: every input resets the clock.
  * - Corrections: data for a closed window whose end is within `correctionHours` of the watermark re-emits the
  *   window whole with revision + 1; so does a neighbour whose delta, twa or fill the new data changed. Data for a
- *   window beyond that is refused as "late". A window beyond the horizon is final and is forgotten.
+ *   window beyond that is refused as "late". A window beyond the horizon is final and is forgotten; so are the
+ *   windows of a device quiet for `correctionHours` of wall-clock time (nothing can be replayed for them any more).
  * - Duplicates (the same device and timestamp again: a replay, a second delivery) are counted once.
  */
 import zlib from "node:zlib";
@@ -343,8 +344,10 @@ export class Aggregator {
   // --- closing and emitting -------------------------------------------------------------------------------
 
   private advance(d: Device, now: number, out: Aggregate[]): void {
-    const wm = this.idle(d, now) ? Math.max(d.wm, now - this.latenessMs) : d.wm;
-    const horizon = wm - this.correctionMs;
+    // Final by event time: the watermark has moved correctionHours past the window. A device quiet for
+    // correctionHours of wall-clock time can send nothing more for its windows (store-forward's age cap): final too.
+    const forget = this.idle(d, now) && now - d.arr >= this.correctionMs;
+    const horizon = forget ? Infinity : d.wm - this.correctionMs;
     for (const w of d.wins) {
       const final = w.end <= horizon;
       if (!w.closed) {
@@ -362,7 +365,7 @@ export class Aggregator {
     let k = 0;
     while (k + 1 < d.wins.length && d.wins[k + 1].end <= horizon && d.wins[k].closed) k++;
     if (k > 0) d.wins.splice(0, k);
-    if (d.wins.length === 1 && d.wins[0].closed && d.wins[0].end <= horizon && this.idle(d, now)) d.wins.length = 0;
+    if (forget) d.wins.length = 0;
   }
 
   private close(d: Device, w: Win, out: Aggregate[], flush = false, final = false): void {

@@ -60,6 +60,21 @@ describe("aggregate-window: time, lateness and corrections", () => {
     assert.deepEqual(back.aggregates.map((a) => [a.measurements.x.value, a.window.revision]), [[3, 1]]);
   });
 
+  it("a quiet device's closed windows stay open to correction by event time; after correctionHours of wall-clock quiet they are final and forgotten", () => {
+    const agg = aggregator({ window: "1h", idleCloseSeconds: 60, correctionHours: 48, aggregates: '{"*":"sum"}' });
+    const wall = T0 + 30 * 24 * HOUR; // a replay of last month's readings
+    agg.add([reading("m", T0, { x: 1 }), reading("m", T0 + 15 * MIN, { x: 1 }), reading("m", T0 + 60 * MIN, { x: 1 })], wall);
+    const closed = agg.tick(wall + 61_000);
+    assert.deepEqual(closed.map((a) => [a.window.revision, a.window.final, a.window.received]), [[0, false, 2], [0, false, 1]]);
+    // the rest of the backlog arrives an hour later: corrections, not new windows
+    const later = agg.add([reading("m", T0 + 30 * MIN, { x: 1 }), reading("m", T0 + 45 * MIN, { x: 1 })], wall + HOUR);
+    assert.deepEqual(later.aggregates.map((a) => [a.window.revision, a.window.received, a.measurements.x.value]), [[1, 4, 4]]);
+    assert.equal(agg.tick(wall + 48 * HOUR).length, 0);
+    assert.equal(agg.stats().closedWindows, 2, "kept until 48 h of quiet");
+    agg.tick(wall + HOUR + 48 * HOUR);
+    assert.deepEqual([agg.stats().devices, agg.stats().closedWindows], [0, 0]);
+  });
+
   it("a backlog being replayed is not quiet: its windows close by event time as the replay advances", () => {
     const agg = aggregator({ window: "15m", idleCloseSeconds: 900, aggregates: '{"*":"sum"}' });
     const wall = T0 + 10 * HOUR;

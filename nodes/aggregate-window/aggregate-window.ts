@@ -1,0 +1,130 @@
+/**
+ * aggregate-window: the Node-RED wrapper, a definition for the shared node runtime. The logic is in aggregator.ts
+ * (pure, clock as an argument); this file wires the clock, the state file, commands and the two outputs.
+ */
+import type { NodeAPI, NodeMessageInFlow } from "node-red";
+import { errorMessage, InputError } from "../shared/errors";
+import { nodeStateDir, registerNode, type Msg } from "../shared/node-runtime";
+import { StateFile } from "../shared/state-file";
+import { Aggregator, type Aggregate, type AggregatorState } from "./aggregator";
+import { rejectedMessages } from "./output";
+import { parseAggregates, parseAggregateWindowConfig, previewOf, type AggregatorConfig } from "./config";
+import { FIELDS } from "./fields";
+import { MIGRATIONS } from "./migrations";
+import catalog from "./locales/en-US/aggregate-window.json";
+
+const COMMANDS = ["flush", "stats"] as const;
+
+export = (RED: NodeAPI) => {
+  registerNode<AggregatorConfig>(RED, {
+    type: "aggregate-window",
+    fields: FIELDS,
+    migrations: MIGRATIONS,
+    parse(def, env) {
+      const cfg = parseAggregateWindowConfig(def);
+      return { ...cfg, stateDir: cfg.stateDir || nodeStateDir(env, "m2m-aggregate-window") };
+    },
+    summary: (cfg) => previewOf(cfg, Date.now()),
+    checkers: {
+      aggregates(text) {
+        return { rules: parseAggregates(text).length };
+      },
+    },
+    create({ node, config: cfg, status, t: translate, logThrottled }) {
+      // The node's catalog where the runtime has none loaded (a test harness): English, never a bare key.
+      const t = (key: string, params?: Record<string, string | number>) => {
+        const s = translate(key, params);
+        if (s !== key || !key.startsWith("aggregate-window.")) return s;
+        let o: unknown = catalog;
+        for (const k of key.split(".")) o = o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined;
+        return typeof o === "string" ? o.replace(/__(\w+)__/g, (m, p: string) => (params && params[p] !== undefined ? String(params[p]) : m)) : s;
+      };
+      const agg = new Aggregator(cfg);
+      let stateError = 0;
+      const state = new StateFile<AggregatorState>({
+        dir: cfg.stateDir,
+        intervalMs: 10_000,
+        onError: (err) => {
+          stateError = Date.now();
+          logThrottled("state", t("aggregate-window.errors.state", { error: errorMessage(err) }));
+          status.error(t("aggregate-window.status.stateError"));
+        },
+      });
+      const loaded = state.load();
+      if (loaded.quarantined) node.warn(t("aggregate-window.log.quarantined", { file: loaded.quarantined, reason: loaded.reason ?? "" }));
+      if (loaded.state) {
+        if (agg.restore(loaded.state, Date.now())) {
+          const s = agg.stats();
+          if (s.openWindows + s.closedWindows > 0) node.log(t("aggregate-window.log.restored", { open: s.openWindows, closed: s.closedWindows, devices: s.devices }));
+        } else node.warn(t("aggregate-window.log.discarded", { key: agg.stateKey }));
+      }
+
+      const save = () => state.changed(() => agg.snapshot());
+      const showStatus = () => {
+        if (Date.now() - stateError < 10_000) return;
+        const s = agg.stats();
+        const text = () => t("aggregate-window.status.open", { open: s.openWindows, late: s.late });
+        if (s.late > 0) status.warn(text);
+        else status.ok(text);
+      };
+      const send1 = (aggs: Aggregate[]) => {
+        if (!aggs.length) return;
+        node.send([{ topic: "aggregate", payload: aggs.length === 1 ? aggs[0] : aggs } as NodeMessageInFlow, null]);
+      };
+
+      // The wall clock: quiet devices' windows close, final windows are forgotten.
+      const tickMs = Math.max(1000, Math.min(cfg.idleCloseSeconds > 0 ? (cfg.idleCloseSeconds * 1000) / 4 : 30_000, 30_000));
+      const timer = setInterval(() => {
+        try {
+          const out = agg.tick(Date.now());
+          send1(out);
+          if (out.length) showStatus();
+          save();
+        } catch (err) {
+          logThrottled("tick", t("aggregate-window.errors.tick", { error: errorMessage(err) }));
+        }
+      }, tickMs);
+      timer.unref?.();
+
+      return {
+        input(msg, send) {
+          if (typeof msg.command === "string") {
+            const command = msg.command.trim().toLowerCase();
+            if (!(COMMANDS as readonly string[]).includes(command))
+              throw new InputError(t("aggregate-window.errors.command", { command: msg.command, commands: COMMANDS.join(", ") }), "bad command");
+            if (command === "stats") {
+              send([null, { topic: "stats", payload: agg.stats() }] as never);
+              return;
+            }
+            const out = agg.flush();
+            save();
+            showStatus();
+            if (out.length) {
+              msg.payload = out.length === 1 ? out[0] : out;
+              send([msg, null] as never);
+            }
+            return;
+          }
+          const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+          const r = agg.add(items, Date.now());
+          save();
+          showStatus();
+          const out2 = rejectedMessages(r.rejected);
+          for (const m of out2) if (m.reason === "invalid") logThrottled("invalid", String(m.error), "warn");
+          let first: Msg | null = null;
+          if (r.aggregates.length) {
+            msg.payload = r.aggregates.length === 1 ? r.aggregates[0] : r.aggregates;
+            first = msg;
+          }
+          if (!first && !out2.length) return;
+          send([first, out2.length ? out2 : null] as never);
+        },
+        close() {
+          clearInterval(timer);
+          state.changed(() => agg.snapshot());
+          state.close();
+        },
+      };
+    },
+  });
+};
