@@ -25,8 +25,11 @@ const support = fs
 const sharedLocales = path.join(root, "nodes/shared/locales");
 
 const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+// "node-red".nodes: the key is the registered node type, the value the built file; the node's folder and file names
+// come from that path (validate registers as "m2m-validate" from nodes/validate/validate.ts).
 for (const [type, file] of Object.entries(pkg["node-red"].nodes)) {
-  const srcDir = path.join(root, "nodes", type);
+  const base = path.basename(file, ".js");
+  const srcDir = path.join(root, path.dirname(file).replace(/^(\.\/)?dist\//, ""));
   const outDir = path.join(root, path.dirname(file));
   fs.mkdirSync(outDir, { recursive: true });
 
@@ -38,11 +41,11 @@ for (const [type, file] of Object.entries(pkg["node-red"].nodes)) {
     `<script type="text/javascript">\n${support}\n` +
     `window.M2M.fields[${JSON.stringify(type)}] = ${JSON.stringify(fields)};\n` +
     `window.M2M.versions[${JSON.stringify(type)}] = ${version};\n</script>\n`;
-  fs.writeFileSync(path.join(outDir, `${type}.html`), head + fs.readFileSync(path.join(srcDir, `${type}.html`), "utf8"));
+  fs.writeFileSync(path.join(outDir, `${base}.html`), head + fs.readFileSync(path.join(srcDir, `${base}.html`), "utf8"));
 
   fs.cpSync(path.join(srcDir, "locales"), path.join(outDir, "locales"), { recursive: true });
   for (const lang of fs.readdirSync(path.join(outDir, "locales"))) {
-    const catalog = path.join(outDir, "locales", lang, `${type}.json`);
+    const catalog = path.join(outDir, "locales", lang, `${base}.json`);
     const shared = path.join(sharedLocales, lang, "m2m.json");
     if (!fs.existsSync(catalog) || !fs.existsSync(shared)) continue;
     const merged = { ...JSON.parse(fs.readFileSync(catalog, "utf8")), m2m: JSON.parse(fs.readFileSync(shared, "utf8")) };

@@ -15,6 +15,7 @@ import { after, before, describe, it } from "mocha";
 import { chromium, type Browser, type Page } from "playwright-core";
 import {
   MODULE,
+  PKG,
   RESULTS_DIR,
   ROOT,
   createUserDir,
@@ -62,7 +63,8 @@ const plain = (html: string) =>
  * paragraph and its <h3> headings (Inputs, Outputs, Details...), as plain text.
  */
 function helpExpectations(type: string): { sentence: string; headings: string[] } {
-  const file = path.join(ROOT, "nodes", type, "locales", "en-US", `${type}.html`);
+  const built = PKG["node-red"].nodes[type];
+  const file = path.join(ROOT, path.dirname(built).replace(/^(\.\/)?dist\//, ""), "locales", "en-US", `${path.basename(built, ".js")}.html`);
   const html = fs.readFileSync(file, "utf8");
   const p = /<p>([\s\S]*?)<\/p>/i.exec(html);
   assert.ok(p, `${file} has no <p>`);

@@ -16,7 +16,7 @@ import path from "node:path";
 import helper from "node-red-node-test-helper";
 
 export type Msg = Record<string, any>;
-type NodeModule = (red: object) => unknown;
+type NodeModule = (red: any) => unknown; // a node module takes the runtime API, typed or not
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { events, hooks } = require("@node-red/util");

@@ -18,10 +18,11 @@ describe("package exports", () => {
     assert.ok(root.canonicalReadingSchema);
   });
 
-  for (const type of Object.keys(PKG["node-red"].nodes)) {
-    it(`${type}: its public API is @m2mflow/node-red-m2m/${type}, and it loads without Node-RED`, () => {
-      const file = require.resolve(`${PKG.name}/${type}`);
-      assert.equal(file, path.join(ROOT, "dist", "nodes", type, "index.js"));
+  for (const [type, built] of Object.entries(PKG["node-red"].nodes as Record<string, string>)) {
+    const folder = path.basename(path.dirname(built));
+    it(`${type}: its public API is @m2mflow/node-red-m2m/${folder}, and it loads without Node-RED`, () => {
+      const file = require.resolve(`${PKG.name}/${folder}`);
+      assert.equal(file, path.join(ROOT, "dist", "nodes", folder, "index.js"));
       const before = new Set(Object.keys(require.cache));
       const api = require(file); // eslint-disable-line @typescript-eslint/no-require-imports
       assert.ok(Object.keys(api).length > 0, "it exports something");
