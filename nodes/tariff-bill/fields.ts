@@ -22,7 +22,7 @@ export const FIELDS = {
   timeZone: { kind: "zone", label: "Time zone (when the tariff names none)", default: "UTC", tab: "tariff" },
   measurement: { kind: "text", label: "Energy measurement", default: "energy", maxLength: 256, tab: "input" },
   demandMeasurement: { kind: "text", label: "Demand measurement", default: "power", maxLength: 256, tab: "input" },
-  intervalSeconds: { kind: "number", label: "Interval", default: 900, min: 1, max: 31_622_400, integer: true, unit: "s", tab: "input" },
+  intervalSeconds: { kind: "number", label: "Interval seconds", default: 900, min: 1, max: 31_622_400, integer: true, unit: "s", tab: "input" },
   period: { kind: "enum", label: "Billing period", default: "month", values: ["month", "command"], tab: "period" },
   latenessSeconds: { kind: "number", label: "Wait for late readings", default: 3600, min: 0, max: 2_678_400, unit: "s", tab: "period" },
   closeBy: { kind: "enum", label: "Close a month by", default: "clock", values: ["clock", "reading"], tab: "period" },
