@@ -20,6 +20,52 @@ export interface Measurement {
   quality?: Quality;
   /** Short codes saying why the quality is what it is ("spike", "counter-decrease", "rollover"). */
   flags?: string[];
+  /** On an aggregate (aggregate-window): what a rollup merges. */
+  stats?: MeasurementStats;
+}
+
+/** A measurement's stats on an aggregate. count and sum include estimates (fill); first/last are real readings. */
+export interface MeasurementStats {
+  count: number;
+  sum: number;
+  min?: number | null;
+  max?: number | null;
+  first?: number | null;
+  last?: number | null;
+  firstAt?: string | null;
+  lastAt?: string | null;
+  /** Of count, how many values are estimates. */
+  estimated?: number;
+  /** Values refused as BAD (not counted). */
+  bad?: number;
+  /** The worst quality of the values counted. */
+  inputQuality?: Quality;
+  /** delta: the register interpolated at the window's start and end. */
+  startValue?: number | null;
+  endValue?: number | null;
+  /** twa: the integral of the value over time (value × s) and the seconds it covers. */
+  area?: number;
+  duration?: number;
+}
+
+/** The calendar window an aggregate covers (aggregate-window). The reading's timestamp is its start, or its end. */
+export interface ReadingWindow {
+  start: string;
+  end: string;
+  /** The IANA zone of the calendar. */
+  zone: string;
+  size: "5m" | "15m" | "30m" | "1h" | "1d" | "1w" | "1mo";
+  /** The local label: "2026-03-08", "2026-03", "2026-W10", "2026-11-01T01:00-05:00". */
+  local?: string;
+  expected: number;
+  received: number;
+  estimated?: number;
+  /** received ÷ expected. */
+  completeness: number;
+  /** 0 for the first emit, + 1 for each correction. */
+  revision: number;
+  /** No correction can come after this emit. */
+  final: boolean;
 }
 
 /** The flag of a measurement whose source value was NaN or ±Infinity: JSON cannot carry it, so it is null and BAD. */
@@ -60,6 +106,8 @@ export interface CanonicalReading {
   quality: Quality;
   /** Short codes saying why the reading's own quality is what it is ("time-corrected", "drift"). */
   flags?: string[];
+  /** On an aggregate: the window it covers. */
+  window?: ReadingWindow;
   source?: ReadingSource;
   meta?: ReadingMeta;
 }
