@@ -14,27 +14,15 @@
  * - Duplicates (the same device and timestamp again: a replay, a second delivery) are counted once.
  */
 import zlib from "node:zlib";
-import { validateReading, worseQuality, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
+import { validateReading, worseQuality, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource, type ReadingWindow } from "../shared/canonical-reading";
 import { isoUtc } from "../shared/time";
 import { isRec } from "../shared/util";
 import { accAdd, foldParts, interpolate, newAcc, partStatsOf, publicStats, valueOf, type Acc, type Part, type PartStats, type Stats } from "./accumulate";
 import type { AggFn, AggregatorConfig } from "./config";
 import { createCalendar, expectedCount, slotOf, type Window, type WindowCalendar } from "./windows";
 
-/** The `window` an aggregate carries. */
-export interface WindowInfo {
-  start: string;
-  end: string;
-  zone: string;
-  size: string;
-  local: string;
-  expected: number;
-  received: number;
-  estimated: number;
-  completeness: number;
-  revision: number;
-  final: boolean;
-}
+/** The `window` an aggregate carries (ReadingWindow of the canonical reading, every field present). */
+export type WindowInfo = Required<ReadingWindow>;
 
 export interface AggregateMeasurement extends Measurement {
   stats: Stats;
@@ -159,7 +147,7 @@ export class Aggregator {
         rejected.push({ item, reason: "invalid", error: `not a canonical reading: ${check.errors.join("; ")}` });
         continue;
       }
-      const r = check.reading as CanonicalReading & { window?: unknown };
+      const r = check.reading;
       let d = this.devices.get(r.deviceId);
       if (!d) {
         d = { id: r.deviceId, wm: -Infinity, arr: now, names: {}, wins: [] };

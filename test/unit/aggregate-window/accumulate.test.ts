@@ -35,6 +35,19 @@ describe("aggregate-window: accumulators", () => {
     assert.ok(validateReading(out[0]).ok, "an aggregate is a canonical reading");
   });
 
+  it("the schema checks an aggregate's window and stats: a broken window is refused as invalid, not merged", () => {
+    const agg = aggregator({ window: "1h", aggregates: '{"*":"sum"}' });
+    agg.add([reading("m1", T0, { x: 2 })], T0);
+    const [a] = agg.flush();
+    assert.ok(validateReading(a).ok);
+    assert.equal(validateReading({ ...a, window: { ...a.window, revision: -1 } }).ok, false);
+    assert.equal(validateReading({ ...a, measurements: { x: { ...a.measurements.x, stats: { count: 1.5, sum: 2 } } } }).ok, false);
+    const daily = aggregator({ window: "1d", aggregates: '{"*":"sum"}' });
+    const r = daily.add([{ ...a, window: { ...a.window, size: "2h" } }], T0);
+    assert.deepEqual(r.rejected.map((x) => x.reason), ["invalid"]);
+    assert.match(r.rejected[0].error, /\/window\/size must be one of "5m", "15m"/);
+  });
+
   it("a duplicate (same device, same timestamp: a replay) is counted once", () => {
     const agg = aggregator({ window: "1h", aggregates: '{"*":"sum"}' });
     const r = reading("m1", T0, { x: 2 });
