@@ -15,7 +15,8 @@ import type { Bill } from "./engine";
 import { FIELDS } from "./fields";
 import { Ledger, type LedgerState } from "./ledger";
 import { MIGRATIONS } from "./migrations";
-import { parseTariff, type Tariff } from "./tariff";
+import { parseTariff, unwrapUrdb, type Tariff } from "./tariff";
+import { isSimpleTariff, simpleToUrdb } from "./simple";
 import catalog from "./locales/en-US/tariff-bill.json";
 
 const TYPE = "tariff-bill";
@@ -32,7 +33,10 @@ export = (RED: NodeAPI) => {
     checkers: {
       tariff(text) {
         const t = parseTariff(text);
-        return { tariffId: t.id, periods: t.energy.length, tiers: Math.max(...t.energy.map((p) => p.length)), zone: t.timezone, currency: t.currency };
+        // The friendly form (tiers + periods) comes back as the URDB model, so the dialog can show it as JSON.
+        const doc = unwrapUrdb(JSON.parse(text));
+        const urdb = isSimpleTariff(doc) ? simpleToUrdb(doc) : undefined;
+        return { tariffId: t.id, periods: t.energy.length, tiers: Math.max(...t.energy.map((p) => p.length)), zone: t.timezone, currency: t.currency, ...(urdb ? { urdb } : {}) };
       },
     },
     create({ node, config: cfg, status, t: translate, logThrottled }) {
