@@ -136,19 +136,25 @@ export class Caps {
     return n;
   }
 
-  /** A write failed for want of space: under drop-oldest, evict the oldest segment's worth of records. */
-  freeAfterDiskFull(failedBytes: number): void {
-    if (this.opts.overflow !== "drop-oldest") return;
+  /**
+   * A write failed for want of space: under drop-oldest, evict the oldest segment's worth of records (lowest
+   * priority first) and write the cursors, which deletes the segments passed. Returns how many were evicted.
+   */
+  freeAfterDiskFull(failedBytes: number): number {
+    if (this.opts.overflow !== "drop-oldest") return 0;
     const target = Math.max(this.opts.segmentBytes, failedBytes);
     let freed = 0;
+    let evicted = 0;
     for (let p = 2; p >= 0 && freed < target; p--) {
       const l = this.logs[p];
       for (;;) {
         const before = l.bytes;
         if (freed >= target || !this.evictHead(l, "disk-full")) break;
         freed += before - l.bytes;
+        evicted++;
       }
     }
     this.hooks.writeCursors(true);
+    return evicted;
   }
 }

@@ -14,8 +14,11 @@ export interface CommitHooks {
   isClosed(): boolean;
   /** A write landed: new records may be ready to hand out. */
   onWritten(): void;
-  /** A write failed for want of space; `failedBytes` were refused. */
-  onDiskFull(failedBytes: number): void;
+  /**
+   * A write failed for want of space; `failedBytes` were not written. Under drop-oldest, the oldest records are
+   * evicted and their segments deleted; returns how many records were evicted (0: nothing left to make room with).
+   */
+  onDiskFull(failedBytes: number): number;
   writeCursors(sync: boolean): void;
   /** An error in an asynchronous path: counted and reported, never thrown. */
   onError(err: Error): void;
@@ -112,6 +115,14 @@ export class GroupCommit {
           }
           i = j;
         } catch (err) {
+          // Under drop-oldest a full disk makes room by dropping the OLDEST records (their segments are deleted),
+          // and the write is tried again: the new records are kept whenever room can be made. They are dropped
+          // only when nothing older is left to evict.
+          if (isDiskFull(err) && this.opts.overflow === "drop-oldest") {
+            this.cutPartialWrite(log);
+            this.noSpace = true;
+            if (this.hooks.onDiskFull(batch.slice(i).reduce((n, p) => n + p.size, 0)) > 0) continue;
+          }
           this.failBatch(log, batch.slice(i), err as NodeJS.ErrnoException);
           break;
         }
@@ -123,12 +134,7 @@ export class GroupCommit {
   /** A write failed (disk full, I/O error): cut the partial write off, undo the counters, tell the callers. */
   private failBatch(log: PriorityLog, failed: Pending[], err: NodeJS.ErrnoException): void {
     const seg = log.segments[log.segments.length - 1];
-    log.invalidateChunk();
-    try {
-      if (seg && log.fd !== undefined) fs.ftruncateSync(log.fd, seg.size);
-    } catch {
-      // the next recovery cuts a torn tail in any case
-    }
+    this.cutPartialWrite(log);
     // Every record after the first failed one was not written, and no id of theirs was handed out: give back
     // their numbers, so that the log stays without gaps. Only numbers after every written or pending record
     // go back: a number already on disk is never handed out again (issue 7, item 1).
@@ -138,7 +144,7 @@ export class GroupCommit {
       log.bytes -= p.size;
       this.counters.appended--;
     }
-    const diskFull = err.code === "ENOSPC" || err.code === "EDQUOT";
+    const diskFull = isDiskFull(err);
     // The real cause, its errno code and the file (issue 7, item 15): EROFS is not ENOENT.
     const cause = storageError(err, "write", seg ? seg.file : log.dir);
     if (diskFull) this.noSpace = true;
@@ -150,8 +156,17 @@ export class GroupCommit {
         p.waiter.resolve({ accepted: false, reason: "disk-full" });
       }
     }
-    // Free space for what comes next.
-    if (diskFull) this.hooks.onDiskFull(failed.reduce((n, p) => n + p.size, 0));
+  }
+
+  /** Cut a write that failed part-way off the tail segment, so that the log ends on a record boundary. */
+  private cutPartialWrite(log: PriorityLog): void {
+    const seg = log.segments[log.segments.length - 1];
+    log.invalidateChunk();
+    try {
+      if (seg && log.fd !== undefined) fs.ftruncateSync(log.fd, seg.size);
+    } catch {
+      // the next recovery cuts a torn tail in any case
+    }
   }
 
   /** Close a segment's descriptor, after the fsyncs queued on it. */
@@ -276,4 +291,9 @@ export class GroupCommit {
       log.fd = undefined;
     }
   }
+}
+
+function isDiskFull(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOSPC" || code === "EDQUOT";
 }
