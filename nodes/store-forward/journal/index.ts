@@ -19,7 +19,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { Caps } from "./caps";
-import { writeCursor } from "./cursor";
+import { CURSOR_FILE, writeCursor } from "./cursor";
 import { BODY_FIXED, HEADER, MAX_BODY, frame, frameSize } from "./frame";
 import { GroupCommit } from "./group-commit";
 import { DirLock } from "./lock";
@@ -79,6 +79,9 @@ export class Journal {
       for (const log of this.logs) recoverLog(log, this.recovery, path.join(opts.dir, "quarantine"));
       this.counters.drops.corrupt = this.recovery.lost;
       for (const log of this.logs) this.caps.skipAcked(log);
+      // Every log gets its cursor file now: on a full disk (no block, no inode) it can only be overwritten in place,
+      // and a log without one could not record what was evicted to make room (issue 7, item 14).
+      for (const log of this.logs) if (!fs.existsSync(path.join(log.dir, CURSOR_FILE))) log.cursorDirty = true;
       this.writeCursors(this.opts.durability !== "os");
     } catch (err) {
       for (const log of this.logs) if (log.fd !== undefined) fs.closeSync(log.fd);

@@ -61,3 +61,35 @@ export function failNextWrite(code: string): () => void {
     fsw.writeSync = orig;
   };
 }
+
+/**
+ * Exhaust the inodes: from now on a new file can be created only in place of one removed since (a removed file, or a
+ * file a rename replaced, frees its inode); writes to existing files still succeed. Returns the undo.
+ */
+export function exhaustInodes(): () => void {
+  const f = fs as unknown as Record<"openSync" | "rmSync" | "unlinkSync" | "renameSync", (...args: unknown[]) => unknown>;
+  const orig = { openSync: f.openSync, rmSync: f.rmSync, unlinkSync: f.unlinkSync, renameSync: f.renameSync };
+  let free = 0;
+  const creates = (flags: unknown) => typeof flags === "string" && /[wax]/.test(flags);
+  f.openSync = (file: unknown, flags: unknown, ...rest: unknown[]) => {
+    if (creates(flags) && !fs.existsSync(file as string)) {
+      if (free === 0) throw Object.assign(new Error(`ENOSPC: no space left on device (no inode), open '${String(file)}'`), { code: "ENOSPC" });
+      free--;
+    }
+    return orig.openSync(file, flags, ...rest);
+  };
+  const freeing = (name: "rmSync" | "unlinkSync") => (file: unknown, ...rest: unknown[]) => {
+    const existed = fs.existsSync(file as string);
+    const r = orig[name](file, ...rest);
+    if (existed) free++;
+    return r;
+  };
+  f.rmSync = freeing("rmSync");
+  f.unlinkSync = freeing("unlinkSync");
+  f.renameSync = (from: unknown, to: unknown) => {
+    const replaced = fs.existsSync(to as string);
+    orig.renameSync(from, to);
+    if (replaced) free++;
+  };
+  return () => Object.assign(f, orig);
+}
