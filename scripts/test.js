@@ -39,7 +39,9 @@ function run(cmd, args) {
 }
 
 if (which === "all") {
-  run(process.execPath, [require.resolve("eslint/bin/eslint.js"), "--max-warnings=0", "."]);
+  // eslint's package "exports" hide its bin: find it beside its package.json.
+  const eslint = path.join(path.dirname(require.resolve("eslint/package.json")), "bin", "eslint.js");
+  run(process.execPath, [eslint, "--max-warnings=0", "."]);
   run(process.execPath, [require.resolve("typescript/bin/tsc"), "-p", path.join(root, "tsconfig.test.json")]);
 }
 if (which !== "unit") run(process.execPath, [path.join(root, "scripts/build.js")]);
