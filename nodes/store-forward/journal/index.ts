@@ -30,6 +30,7 @@ import { JournalFullError, PRIORITIES, type AppendResult, type Counters, type Dr
 import { ensureDir, storageError } from "../../shared/durable-file";
 
 export { writeFileAtomic } from "../../shared/durable-file";
+export { DEFAULT_SYNC_INTERVAL_MS, PAGE_BYTES, writeAmplification, type AmplificationInput } from "./sync-policy";
 export { JournalFullError, PRIORITIES };
 export type { AppendResult, Durability, DropReason, JournalOptions, JournalStats, Overflow, Priority, RecoveryReport, StoredRecord } from "./types";
 

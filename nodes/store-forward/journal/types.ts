@@ -8,7 +8,10 @@ export type DropReason = "overflow" | "expired" | "purged" | "disk-full" | "corr
 
 export interface JournalOptions {
   dir: string;
-  /** always: fsync before an append resolves; batch: fsync at least every syncIntervalMs; os: no fsync. */
+  /**
+   * always: fsync before an append resolves; batch: fsync once a 4 KiB page's worth is waiting, or syncIntervalMs
+   * after the first record waiting (DEFAULT_SYNC_INTERVAL_MS); os: no fsync.
+   */
   durability: Durability;
   syncIntervalMs: number;
   /** A new segment is started once the current one holds this many bytes. */
