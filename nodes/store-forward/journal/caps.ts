@@ -28,8 +28,13 @@ export class Caps {
     return this.logs.reduce((n, l) => n + l.depth, 0);
   }
 
+  /**
+   * Bytes counted against maxBytes: what the logs take on disk from their heads on, acknowledged records behind an
+   * unacknowledged head included (one record never acknowledged made the disk grow to 10x maxBytes unseen: issue 7,
+   * item 10), and the records not written yet.
+   */
   get bytes(): number {
-    return this.logs.reduce((n, l) => n + l.bytes, 0);
+    return this.logs.reduce((n, l) => n + l.liveBytes(), 0);
   }
 
   /** Whether a record of `size` bytes fits, evicting under drop-oldest. */

@@ -34,6 +34,9 @@ export { DEFAULT_SYNC_INTERVAL_MS, PAGE_BYTES, writeAmplification, type Amplific
 export { JournalFullError, PRIORITIES };
 export type { AppendResult, Durability, DropReason, JournalOptions, JournalStats, Overflow, Priority, RecoveryReport, StoredRecord } from "./types";
 
+/** At most this many records acknowledged out of order (after an unacknowledged one) are kept in a cursor file. */
+export const MAX_HELD_ACKS = 10_000;
+
 export class Journal {
   private logs: PriorityLog[];
   private opts: ResolvedOptions;
@@ -255,7 +258,11 @@ export class Journal {
       log.cursorDirty = false;
       log.head = log.normalize(log.head);
       const seg = log.segments[log.head.seg];
-      const acked = [...log.out.filter((o) => o.acked).map((o) => o.seq), ...log.preAcked];
+      // The acknowledged records after the head, at most MAX_HELD_ACKS of them: beyond, the oldest are left out of
+      // the cursor and sent again after a restart (a duplicate, never a loss), so the cursor stays small (issue 7,
+      // item 10: it grew to 228 KB, rewritten every second).
+      let acked = [...log.out.filter((o) => o.acked).map((o) => o.seq), ...log.preAcked];
+      if (acked.length > MAX_HELD_ACKS) acked = acked.sort((a, b) => a - b).slice(-MAX_HELD_ACKS);
       try {
         this.counters.bytesWritten += writeCursor(log.dir, { seq: log.head.seq, segment: seg ? seg.first : log.head.seq, offset: log.head.off, ...(acked.length ? { acked } : {}) }, sync);
       } catch {

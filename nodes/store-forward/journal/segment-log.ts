@@ -136,6 +136,20 @@ export class PriorityLog {
     this.chunk = undefined;
   }
 
+  /**
+   * Bytes this log takes on disk from its head (the oldest unacknowledged record) to its end, and the records not
+   * written yet: acknowledged records behind an unacknowledged head are counted, as their segment cannot be deleted
+   * (issue 7, item 10). What lies before the head goes with the next cursor write (at most one segment's worth).
+   */
+  liveBytes(): number {
+    let n = 0;
+    for (const p of this.pending) n += p.size;
+    if (this.segments.length === 0) return n;
+    const h = this.normalize(this.head);
+    for (let i = h.seg; i < this.segments.length; i++) n += this.segments[i].size;
+    return Math.max(0, n - h.off);
+  }
+
   /** True if a written record is ready to hand out. */
   hasNext(): boolean {
     const p = this.normalize(this.read);
