@@ -1,0 +1,59 @@
+/**
+ * The hand-written fast check of a raw reading accepts nothing the canonical schema refuses (it may send more to
+ * the schema than it needs to, never less).
+ */
+import { describe, it } from "mocha";
+import assert from "node:assert/strict";
+import { isPlainReading } from "../../../nodes/aggregate-window/aggregator";
+import { validateReading } from "../../../nodes/shared/canonical-reading";
+
+const good = {
+  deviceId: "m1",
+  timestamp: "2026-03-08T06:15:00.000Z",
+  measurements: { energy: { value: 1.5, unit: "kWh" }, state: { value: "on" }, ok: { value: true, quality: "SUSPECT" }, gone: { value: null, quality: "BAD" } },
+  quality: "BAD",
+  source: { protocol: "json", mapId: "x", mapVersion: "1.0.0" },
+};
+
+const variants: [string, unknown][] = [
+  ["good", good],
+  ["no source", { ...good, source: undefined }],
+  ["Feb 30", { ...good, timestamp: "2026-02-30T06:15:00.000Z" }],
+  ["no millis", { ...good, timestamp: "2026-03-08T06:15:00Z" }],
+  ["offset", { ...good, timestamp: "2026-03-08T06:15:00.000+01:00" }],
+  ["empty device", { ...good, deviceId: "" }],
+  ["numeric device", { ...good, deviceId: 7 }],
+  ["bad quality", { ...good, quality: "OK" }],
+  ["no quality", { ...good, quality: undefined }],
+  ["no measurements", { ...good, measurements: {} }],
+  ["empty name", { ...good, measurements: { "": { value: 1 } } }],
+  ["no value", { ...good, measurements: { e: { unit: "kWh" } } }],
+  ["object value", { ...good, measurements: { e: { value: {} } } }],
+  ["NaN", { ...good, measurements: { e: { value: NaN } } }],
+  ["Infinity", { ...good, measurements: { e: { value: Infinity } } }],
+  ["empty unit", { ...good, measurements: { e: { value: 1, unit: "" } } }],
+  ["measurement flags", { ...good, measurements: { e: { value: 1, flags: ["spike"] } } }],
+  ["measurement stats", { ...good, measurements: { e: { value: 1, stats: { count: 1, sum: 1 } } } }],
+  ["bad measurement quality", { ...good, measurements: { e: { value: 1, quality: "FINE" } } }],
+  ["unknown protocol", { ...good, source: { protocol: "ftp" } }],
+  ["unitId text", { ...good, source: { protocol: "modbus", unitId: "1" } }],
+  ["meta", { ...good, meta: { site: "s" } }],
+  ["flags", { ...good, flags: ["drift"] }],
+  ["window", { ...good, window: { start: "x" } }],
+  ["array", [good]],
+  ["null", null],
+];
+
+describe("aggregate-window: the fast reading check", () => {
+  for (const [name, v] of variants)
+    it(`${name}: accepted only if the schema accepts it`, () => {
+      const x = v && typeof v === "object" && !Array.isArray(v) ? JSON.parse(JSON.stringify(v, (_k, val) => (typeof val === "number" && !Number.isFinite(val) ? String(val) : val))) : v;
+      const raw = name === "NaN" || name === "Infinity" ? v : x;
+      if (isPlainReading(raw)) assert.ok(validateReading(raw).ok, `the schema refuses ${name}`);
+    });
+  it("accepts the common shape (so the fast path is taken)", () => {
+    assert.equal(isPlainReading(good), true);
+    assert.equal(isPlainReading({ ...good, source: undefined }), true);
+    assert.ok(validateReading({ ...good, source: undefined }).ok);
+  });
+});
