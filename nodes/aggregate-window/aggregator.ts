@@ -111,7 +111,7 @@ export class Aggregator {
   private readonly correctionMs: number;
   private counters = { late: 0, invalid: 0, duplicates: 0, corrections: 0, emitted: 0 };
   /** Windows whose data changed in the current call, and neighbours to recheck. */
-  private touched = new Set<Win>();
+  private touched = new Map<Device, Set<Win>>();
   private recheck = new Set<Win>();
 
   constructor(readonly cfg: AggregatorConfig) {
@@ -170,6 +170,7 @@ export class Aggregator {
     }
     const aggregates: Aggregate[] = [];
     for (const d of seenDevices) this.advance(d, now, aggregates);
+    for (const d of this.touched.keys()) if (!seenDevices.has(d)) this.advance(d, now, aggregates);
     this.touched.clear();
     this.recheck.clear();
     return { aggregates, rejected };
@@ -185,6 +186,8 @@ export class Aggregator {
       this.advance(d, now, out);
       if (!d.wins.length) this.devices.delete(d.id);
     }
+    this.touched.clear();
+    this.recheck.clear();
     return out;
   }
 
@@ -261,7 +264,7 @@ export class Aggregator {
     }
     if (firstChanged && d.wins[0] !== win) this.recheckNeighbour(d, win, -1);
     if (lastChanged && d.wins[d.wins.length - 1] !== win) this.recheckNeighbour(d, win, 1);
-    this.changed(win);
+    this.changed(d, win);
     d.wm = Math.max(d.wm, t - this.latenessMs);
     return undefined;
   }
@@ -295,22 +298,31 @@ export class Aggregator {
       d.names[name] = mm.unit ?? d.names[name] ?? null;
     }
     (win.kids ??= {})[key] = { start: cs, end: ce, received: num(cw.received), estimated: num(cw.estimated), m, rev };
-    this.changed(win);
+    this.changed(d, win);
     d.wm = Math.max(d.wm, ce);
     return undefined;
   }
 
-  private changed(win: Win): void {
+  private changed(d: Device, win: Win): void {
     if (win.closed) win.dirty = true;
-    this.touched.add(win);
+    this.touch(d, win);
+  }
+
+  private touch(d: Device, win: Win): void {
+    const set = this.touched.get(d);
+    if (set) set.add(win);
+    else this.touched.set(d, new Set([win]));
   }
 
   /** A window's first (side -1) or last (side 1) value changed: the closed neighbour on that side may change. */
   private recheckNeighbour(d: Device, win: Win, side: -1 | 1): void {
-    const i = d.wins.indexOf(win);
+    const i = findWin(d.wins, win.start);
     for (let j = i + side; j >= 0 && j < d.wins.length; j += side) {
       const n = d.wins[j];
-      if (n.closed) this.recheck.add(n);
+      if (n.closed) {
+        this.recheck.add(n);
+        this.touch(d, n);
+      }
       if (Object.keys(n.m).length) break; // the nearest window with data bounds the interpolation
     }
   }
@@ -352,7 +364,12 @@ export class Aggregator {
     // correctionHours of wall-clock time can send nothing more for its windows (store-forward's age cap): final too.
     const forget = this.idle(d, now) && now - d.arr >= this.correctionMs;
     const horizon = forget ? Infinity : d.wm - this.correctionMs;
-    for (const w of d.wins) {
+    // Only the windows that can change: those touched now, the open ones at the tail, the final ones at the head.
+    const cands = new Set<Win>(this.touched.get(d));
+    for (let i = d.wins.length - 1; i >= 0 && !d.wins[i].closed; i--) cands.add(d.wins[i]);
+    for (let i = 0; i < d.wins.length && d.wins[i].end <= horizon; i++) cands.add(d.wins[i]);
+    const list = cands.size > 1 ? [...cands].sort((a, b) => a.start - b.start) : [...cands];
+    for (const w of list) {
       const final = w.end <= horizon;
       if (!w.closed) {
         if (w.end <= d.wm || final) this.close(d, w, out, false, final);
@@ -491,15 +508,15 @@ export class Aggregator {
   private neighbours(d: Device, name: string, b: number) {
     let L: { t: number; v: number } | undefined;
     let R: { t: number; v: number } | undefined;
-    for (let i = d.wins.length - 1; i >= 0 && !L; i--) {
+    const at = findWin(d.wins, b); // the first window starting at or after b
+    for (let i = at - 1; i >= 0 && !L; i--) {
       const x = d.wins[i];
       const a = x.m[name];
       if (x.end <= b && a && a.n) L = { t: a.lastAt, v: a.last };
     }
-    for (let i = 0; i < d.wins.length && !R; i++) {
-      const x = d.wins[i];
-      const a = x.m[name];
-      if (x.start >= b && a && a.n) R = { t: a.firstAt, v: a.first };
+    for (let i = at; i < d.wins.length && !R; i++) {
+      const a = d.wins[i].m[name];
+      if (a && a.n) R = { t: a.firstAt, v: a.first };
     }
     return { L, R };
   }
@@ -542,7 +559,7 @@ export class Aggregator {
     const a = w.m[name];
     const occupied = new Set<number>();
     if (a?.pts) for (let i = 0; i < a.pts.length; i += 3) occupied.add(slotOf(w, a.pts[i], this.cfg.intervalSeconds));
-    const idx = d.wins.indexOf(w);
+    const idx = findWin(d.wins, w.start);
     const pointBefore = (t: number) => {
       for (let i = idx; i >= 0; i--) {
         const p = d.wins[i].m[name]?.pts;
@@ -634,6 +651,18 @@ export class Aggregator {
     this.counters = { ...this.counters, ...state.counters };
     return true;
   }
+}
+
+/** The index of the first window of `wins` (sorted by start) that starts at or after `start`. */
+function findWin(wins: readonly Win[], start: number): number {
+  let lo = 0;
+  let hi = wins.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (wins[mid].start < start) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 const QUALITY_LIST: readonly Quality[] = ["GOOD", "ESTIMATED", "SUSPECT", "BAD"];

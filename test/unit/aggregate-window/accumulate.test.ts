@@ -96,6 +96,22 @@ describe("aggregate-window: accumulators", () => {
     });
   });
 
+  it("a correction that moves a boundary's interpolation re-emits the neighbour too: the two deltas still meet", () => {
+    const agg = aggregator({ window: "15m", latenessSeconds: 0, aggregates: '{"energy":"delta"}' });
+    const at = (m: number, v: number) => agg.add([reading("m1", T0 + m * MIN, { energy: v })], T0).aggregates;
+    const first = byStart([...at(5, 100), ...at(25, 120), ...at(35, 130), ...at(50, 145)]);
+    assert.equal(first.get("2026-06-01T00:00:00.000Z")?.measurements.energy.stats.endValue, 110);
+    assert.equal(first.get("2026-06-01T00:15:00.000Z")?.window.revision, 0);
+    // a late reading at 00:16 (store-forward's replay) lands in the 00:15 window, next to the 00:15 boundary
+    const fixed = at(16, 101);
+    const a = fixed.find((x) => x.window.start === "2026-06-01T00:00:00.000Z");
+    const b = fixed.find((x) => x.window.start === "2026-06-01T00:15:00.000Z");
+    assert.ok(a && b, "both windows re-emitted");
+    assert.deepEqual([a.window.revision, b.window.revision], [1, 1]);
+    assert.equal(a.measurements.energy.stats.endValue, b.measurements.energy.stats.startValue);
+    assert.equal(+(a.measurements.energy.stats.endValue as number).toFixed(6), +(100 + 1 * (10 / 11)).toFixed(6));
+  });
+
   it("twa: the time-weighted average of the line through the points, interpolated to the window's edges", () => {
     const agg = aggregator({ window: "1h", intervalSeconds: 600, aggregates: '{"p":"twa","q":"mean"}' });
     // 0 at 00:00, 60 at 00:10, 60 at 01:00: the first 10 minutes average 30, the other 50 minutes 60
