@@ -63,6 +63,7 @@ export function parseStoreForwardConfig(def: StoreForwardDef, defaultDir: string
       rateMsgs: f.rateMsgs,
       rateBytes: f.rateBytes,
       keyProperty: f.keyProperty.replace(/^msg\./, ""),
+      stuckAfter: f.stuckAfter,
       watermarks: f.watermarks,
       degradeAt: 95,
       staleAfterMs: 24 * 3600e3,

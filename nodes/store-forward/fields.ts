@@ -3,6 +3,7 @@
  * the shared field check), and the build emits the editor's `defaults` and `validate` from this one spec.
  */
 import type { FieldSpecs } from "../shared/fields";
+import { DEFAULT_SYNC_INTERVAL_MS } from "./journal/sync-policy";
 
 export const FIELDS = {
   dir: { kind: "text", label: "Directory", default: "", maxLength: 4096, tab: "storage" },
@@ -11,7 +12,8 @@ export const FIELDS = {
   maxAgeHours: { kind: "number", label: "Max age", default: 48, min: 0.001, max: 87_600, unit: "h", tab: "storage" },
   overflow: { kind: "enum", label: "When full", default: "drop-oldest", values: ["drop-oldest", "drop-newest", "reject"], tab: "storage" },
   durability: { kind: "enum", label: "Durability", default: "batch", values: ["always", "batch", "os"], tab: "storage" },
-  syncInterval: { kind: "number", label: "Sync every", default: 200, min: 1, max: 60_000, unit: "ms", tab: "storage" },
+  // SD-card wear: under batch a sync also happens once 4 KiB is waiting, so this bounds the power-cut window at low rates.
+  syncInterval: { kind: "number", label: "Sync every", default: DEFAULT_SYNC_INTERVAL_MS, min: 1, max: 60_000, unit: "ms", tab: "storage" },
   ackTimeout: { kind: "number", label: "Ack timeout", default: 30, min: 0.05, max: 86_400, unit: "s", tab: "delivery" },
   retryMax: { kind: "number", label: "Retry at most every", default: 300, min: 0.05, max: 86_400, unit: "s", tab: "delivery" },
   batchSize: { kind: "number", label: "Records per message", default: 1, min: 1, max: 10_000, integer: true, tab: "delivery" },

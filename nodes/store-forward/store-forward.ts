@@ -2,31 +2,58 @@
  * store-forward: the Node-RED wrapper, a definition for the shared node runtime. The journal (journal/) keeps
  * the records, the forwarder (forwarder.ts) delivers them; this file wires their timers, status and alerts.
  */
+import path from "node:path";
 import type { NodeAPI, NodeMessageInFlow } from "node-red";
 import { errorMessage } from "../shared/errors";
 import { nodeStateDir, registerNode } from "../shared/node-runtime";
 import { parseStoreForwardConfig, type StoreForwardConfig, type StoreForwardDef } from "./config";
 import { FIELDS } from "./fields";
 import { MIGRATIONS } from "./migrations";
-import { Forwarder, JournalFullError, type Msg } from "./forwarder";
+import { Forwarder, JournalFullError, replayRate, type Msg } from "./forwarder";
+import { applyCommand, parseCommand } from "./commands";
+import { statusOf } from "./status-policy";
+import { findOrphans } from "./orphans";
 
-const COMMANDS = ["pause", "resume", "flush", "purge", "stats", "online", "offline"];
-
-/** "3m", "5h", "2d": an age in under 4 characters. */
-function shortAge(ms: number): string {
-  const s = ms / 1000;
-  if (s < 60) return `${Math.floor(s)}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m`;
-  if (s < 86400) return `${Math.floor(s / 3600)}h`;
-  return `${Math.floor(s / 86400)}d`;
-}
+/** The folder under the user directory where each node keeps its backlog by default. */
+const FOLDER = "m2m-store-forward";
+/** A typical stored reading, for the replay rate the editor shows. */
+const TYPICAL_RECORD_BYTES = 250;
 
 export = (RED: NodeAPI) => {
+  const userDir = () => (RED.settings as unknown as { userDir?: string }).userDir ?? process.cwd();
+  /** When the orphan scan last ran: once per deploy, whichever store-forward node starts first. */
+  let orphanScanAt = 0;
+
+  /** Backlogs in <userDir>/m2m-store-forward/ that no store-forward node of the flows owns (issue 7, item 22). */
+  function warnOrphans(warn: (text: string) => void, t: (k: string, p?: Record<string, string | number>) => string) {
+    if (Date.now() - orphanScanAt < 5000) return;
+    orphanScanAt = Date.now();
+    const ids: string[] = [];
+    const dirs: string[] = [];
+    RED.nodes.eachNode((n) => {
+      if (n.type !== "store-forward") return;
+      ids.push(n.id);
+      const d = (n as unknown as { dir?: unknown }).dir;
+      if (typeof d === "string" && d.trim()) dirs.push(path.resolve(d.trim()));
+    });
+    findOrphans(path.join(userDir(), FOLDER), ids, dirs).then(
+      (orphans) => {
+        for (const o of orphans) warn(t("store-forward.log.orphan", { dir: o.dir, bytes: o.bytes, segments: o.segments, at: new Date(o.modifiedAt).toISOString() }));
+      },
+      () => undefined, // a folder that cannot be read is nobody's backlog to report
+    );
+  }
+
   registerNode<StoreForwardConfig>(RED, {
     type: "store-forward",
     fields: FIELDS,
     migrations: MIGRATIONS,
-    parse: (def, env) => parseStoreForwardConfig(def as StoreForwardDef, nodeStateDir(env, "m2m-store-forward")),
+    parse: (def, env) => parseStoreForwardConfig(def as StoreForwardDef, nodeStateDir(env, FOLDER)),
+    // The editor shows what the rate limits allow while a backlog drains (item 24).
+    summary: (cfg) => {
+      const r = replayRate({ rateMsgs: cfg.forwarder.rateMsgs, rateBytes: cfg.forwarder.rateBytes, batchSize: cfg.forwarder.batchSize }, TYPICAL_RECORD_BYTES);
+      return { replay: { msgsPerSecond: Number.isFinite(r.msgsPerSecond) ? r.msgsPerSecond : null, limitedBy: r.limitedBy, recordBytes: TYPICAL_RECORD_BYTES } };
+    },
     create({ node, config: cfg, status, t, logThrottled }) {
       const timers = new Set<NodeJS.Timeout>();
       let lastDiskError = 0;
@@ -65,17 +92,26 @@ export = (RED: NodeAPI) => {
         else node.log(text);
       }
 
+      /** The status from the pure policy (status-policy.ts); the age of the oldest record is read only when drawn. */
       function showStatus() {
-        const depth = fwd.journal.depth;
-        const text = () => {
-          const pct = Math.round(fwd.percentFull());
+        const state = (oldestAgeMs: number | undefined) => ({
+          depth: fwd.journal.depth,
+          percentFull: fwd.percentFull(),
+          oldestAgeMs,
+          online: fwd.online,
+          paused: fwd.paused,
+          now: Date.now(),
+          diskErrorAt: lastDiskError || undefined,
+          lost: fwd.journal.recovery.lost,
+          lostUntil: lostShownUntil,
+          warnAbove: cfg.forwarder.window * cfg.forwarder.batchSize,
+        });
+        const { kind } = statusOf(state(undefined));
+        status[kind](() => {
           const oldest = fwd.journal.stats().oldestEnqueuedAt;
-          return depth === 0 ? t("store-forward.status.empty") : `${depth} · ${pct}% · ${shortAge(oldest === undefined ? 0 : Date.now() - oldest)}`;
-        };
-        if (Date.now() - lastDiskError < 10_000) status.error(t("store-forward.status.diskError"));
-        else if (lostShownUntil > Date.now()) status.warn(t("store-forward.status.lost", { lost: fwd.journal.recovery.lost }));
-        else if (!fwd.online || fwd.paused || depth > cfg.forwarder.window * cfg.forwarder.batchSize) status.warn(text);
-        else status.ok(text);
+          const view = statusOf(state(oldest === undefined ? undefined : Date.now() - oldest));
+          return t(view.key, view.params);
+        });
       }
 
       const metricsTimer = setInterval(() => node.send([null, { topic: "metrics", payload: { node: node.id, ...fwd.metrics() } }] as never), cfg.metricsIntervalMs);
@@ -92,6 +128,7 @@ export = (RED: NodeAPI) => {
       let begin: (() => void) | undefined = () => {
         begin = undefined;
         if (r.lost > 0) alert({ alert: "lost", lost: r.lost, quarantined: r.quarantined });
+        warnOrphans((text) => node.warn(text), t);
         fwd.pump();
       };
       RED.events.once("flows:started", begin);
@@ -112,16 +149,18 @@ export = (RED: NodeAPI) => {
             showStatus();
             return;
           }
-          const command = typeof msg.command === "string" ? msg.command.toLowerCase() : undefined;
+          let command;
+          try {
+            command = parseCommand(msg);
+          } catch (err) {
+            const e = err as Error & { key?: string; params?: Record<string, string> };
+            throw new Error(e.key ? t(e.key, e.params) : e.message, { cause: err });
+          }
           if (command !== undefined) {
-            if (!COMMANDS.includes(command)) throw new Error(t("store-forward.errors.command", { command: msg.command as string }));
-            if (command === "online" || command === "offline") fwd.setOnline(command === "online");
-            else if (command === "pause") fwd.pause();
-            else if (command === "resume") fwd.resume();
-            else if (command === "flush") fwd.flush();
-            else if (command === "purge") msg.purged = fwd.purge();
-            if (command === "stats" || command === "purge") {
-              msg.payload = { node: node.id, ...fwd.metrics() };
+            const res = applyCommand(fwd, command);
+            if (res.purged !== undefined) msg.purged = res.purged;
+            if (res.stats) {
+              msg.payload = { node: node.id, ...res.stats };
               msg.topic = "stats";
               send([null, msg as never]);
             }

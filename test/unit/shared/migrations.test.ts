@@ -54,7 +54,7 @@ describe("meter-normalize migrations (frozen configs)", () => {
 });
 
 describe("store-forward migrations (frozen configs)", () => {
-  it("v0 → v1: the 0.1.0 dialog's config parses to the same options, an emptied watermark list to the default", () => {
+  it("v0 → v1: the 0.1.0 dialog's config parses to the same options but two: the SD-aware sync interval, and an emptied watermark list means the default", () => {
     const old = frozen("store-forward", "v0-dialog.json");
     const m = migrate(old, SF);
     assert.equal(m.from, 0);
@@ -64,5 +64,9 @@ describe("store-forward migrations (frozen configs)", () => {
     assert.deepEqual(cfg.forwarder.watermarks, [50, 75, 90]);
     assert.equal(cfg.journal.maxBytes, 67108864);
     assert.equal(cfg.forwarder.batchSize, 1);
+    assert.equal(old.syncInterval, 200, "the fixture is the 0.1.0 default");
+    assert.equal(cfg.journal.syncIntervalMs, 3000, "the old default becomes the SD-aware one (issue 7, item 23)");
+    // a sync interval the user chose is kept
+    assert.equal(parseStoreForwardConfig(migrate({ ...old, syncInterval: "50" }, SF).def as never, "/tmp/x").journal.syncIntervalMs, 50);
   });
 });
