@@ -51,7 +51,21 @@ function isPlainObject(v: unknown): v is Record<string, unknown> {
 export function nest(entries: LwM2MEntry[], base: LwM2MPath | string): unknown {
   const b = parsePath(base);
   let root: Record<string, unknown> | undefined;
+  // A time series (SenML records at several times for one path) gives the latest value of each path.
+  if (entries.some((e) => e.time !== undefined)) {
+    const latest = new Map<string, LwM2MEntry>();
+    for (const e of entries) {
+      const k = parsePath(e.path).text;
+      const prev = latest.get(k);
+      if (!prev || (e.time ?? "") >= (prev.time ?? "")) latest.set(k, e);
+    }
+    entries = [...latest.values()];
+  }
+  const seen = new Set<string>();
   for (const e of entries) {
+    const key = parsePath(e.path).text;
+    if (seen.has(key)) throw new Lwm2mCodecError("malformed", `the payload holds ${key} twice`);
+    seen.add(key);
     const p = parsePath(e.path);
     if (p.depth < b.depth || b.ids.some((id, i) => p.ids[i] !== id)) {
       throw new Lwm2mCodecError("malformed", `the payload holds ${p.text}, outside the requested ${b.text}`);

@@ -52,7 +52,10 @@ export type ObjectModel = Record<string, ObjectDef>;
 /** One decoded leaf: a full path ("/3/0/6/1") and its value. */
 export interface LwM2MEntry {
   path: string;
+  /** undefined for a name-only SenML record (a Read-Composite request body) */
   value: unknown;
+  /** When the value was measured (SenML bt + t, LwM2M JSON bt + t), UTC ISO with milliseconds; absent when not given. */
+  time?: string;
 }
 
 /** A link of a CoRE link-format document (RFC 6690). */
