@@ -8,8 +8,6 @@
  * `capped`. Per device the keys are two sorted arrays of numbers (time, fingerprint): ~16 bytes a key, so 10,000
  * meters at 15-minute readings over 48 h (1.92 M keys) fit in tens of megabytes, not the gigabyte strings would take.
  */
-import zlib from "node:zlib";
-
 interface DeviceKeys {
   /** Timestamps (epoch ms), ascending, from `head` on (the front is expired lazily). */
   ts: number[];
@@ -160,15 +158,65 @@ function find(d: DeviceKeys, ts: number): number {
 }
 
 /**
- * The fingerprint of a reading's values: CRC-32 of each measurement's name, value and unit, in name order. Quality
- * and flags are left out: a replay that an earlier validate flagged is still the same reading.
+ * The fingerprint of a reading's values: for each measurement a 32-bit hash of its name, value and unit, summed
+ * (mod 2^32) over the measurements, so the order of the names does not matter and nothing is sorted or built as a
+ * string. Numbers are hashed by their IEEE 754 bits (0 and -0 alike, every NaN alike), strings by their UTF-16 code
+ * units, with a tag per type (1 and "1" differ). Quality and flags are left out: a replay that an earlier validate
+ * flagged is still the same reading. Names and units repeat from reading to reading: their hashes are cached.
  */
 export function fingerprint(measurements: Record<string, { value: unknown; unit?: string }>): number {
-  const names = Object.keys(measurements).sort();
-  let s = "";
-  for (const n of names) {
-    const m = measurements[n];
-    s += `${n}\u0000${typeof m.value === "string" ? `"${m.value}` : String(m.value)}\u0000${m.unit ?? ""}\u0001`;
+  let sum = 0;
+  for (const name in measurements) {
+    const m = measurements[name];
+    let h = mix(textHash(name) ^ 0x9e3779b9);
+    h = mix(h ^ valueHash(m.value));
+    h = mix(h ^ (m.unit === undefined ? 0x5bd1e995 : textHash(m.unit)));
+    sum = (sum + h) | 0;
   }
-  return zlib.crc32(s);
+  return sum >>> 0;
+}
+
+const f64 = new Float64Array(1);
+const u32 = new Uint32Array(f64.buffer);
+
+function valueHash(v: unknown): number {
+  switch (typeof v) {
+    case "number":
+      if (v === 0) return 0x2545f491; // 0 and -0
+      if (v !== v) return 0x61c88647; // NaN
+      f64[0] = v;
+      return mix(u32[0] ^ mix(u32[1] ^ 0x27d4eb2f));
+    case "string":
+      return mix(fnv(v) ^ 0x165667b1);
+    case "boolean":
+      return v ? 0x85ebca6b : 0xc2b2ae35;
+    default:
+      return 0x1b873593; // null (and anything the schema refused)
+  }
+}
+
+const cache = new Map<string, number>();
+
+function textHash(s: string): number {
+  let h = cache.get(s);
+  if (h === undefined) {
+    h = fnv(s);
+    if (cache.size >= 4096) cache.clear();
+    cache.set(s, h);
+  }
+  return h;
+}
+
+/** FNV-1a over UTF-16 code units. */
+function fnv(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** murmur3's finaliser: every input bit moves every output bit. */
+function mix(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return h ^ (h >>> 16);
 }

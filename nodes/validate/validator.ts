@@ -12,6 +12,7 @@ import { type CanonicalReading, type Measurement, type Quality, validateReading,
 import { isoUtc } from "../shared/time";
 import { DedupStore, fingerprint, type DedupState } from "./dedup";
 import { checkDrift, type DriftPolicy } from "./drift";
+import { fastReadingTime } from "./fast-check";
 import { rulesFor, type CompiledRule, type RuleAction } from "./rules";
 import { addValue, newBaseline, spike, type Baseline } from "./welford";
 
@@ -111,9 +112,40 @@ const newCounts = (): Counts => ({ passed: 0, flagged: 0, rejected: 0, duplicate
 interface Hit {
   name: string;
   flag: string;
-  reason: string;
+  /** The reason, built only when it is asked for (most hits are never read). */
+  readonly reason: string;
   action: RuleAction | "info";
 }
+
+/** A measurement judged against the state, before anything is committed. */
+interface Judged {
+  name: string;
+  m: Measurement;
+  x: number;
+  s: Series | undefined;
+  hits: Hit[];
+  step?: number;
+  reset: boolean;
+  inOrder: boolean;
+  rules: CompiledRule[];
+}
+
+const newJudged = (): Judged => ({ name: "", m: { value: null }, x: 0, s: undefined, hits: [], step: undefined, reset: false, inOrder: true, rules: [] });
+
+/** Add a hit, one of a kind per measurement (several rules may say the same): the first one stays. */
+function hit(hits: Hit[], name: string, flag: string, action: RuleAction | "info", reason: () => string): void {
+  for (const h of hits) if (h.flag === flag) return;
+  hits.push({
+    name,
+    flag,
+    action,
+    get reason() {
+      return reason();
+    },
+  });
+}
+
+const label = (r: CompiledRule) => `rule ${r.index + 1} (${r.measurement ?? "*"})`;
 
 export class Validator {
   private readonly devices = new Map<string, Device>();
@@ -121,13 +153,18 @@ export class Validator {
   private readonly totals = newCounts();
   /** Hits per rule or flag: schema, drift, duplicate, range, spike, ... */
   private readonly ruleCounts: Record<string, number> = {};
-  private readonly ruleCache = new Map<string, CompiledRule[]>();
+  /** The rules of a measurement, by name, then by unit ("" for none). */
+  private readonly ruleCache = new Map<string, Map<string, CompiledRule[]>>();
+  private ruleCacheSize = 0;
   private readonly historySize: number;
+  private readonly needsHour: boolean;
+  private readonly pool: Judged[] = [];
   private hourCache = { key: NaN, hour: 0 };
 
   constructor(readonly opts: ValidatorOptions) {
     this.dedup = new DedupStore(opts.dedupHours * HOUR, opts.dedupMaxKeys);
     this.historySize = Math.max(2, opts.historySize ?? 8);
+    this.needsHour = opts.rules.some((r) => r.sigma !== undefined && r.sigmaBy === "hour");
   }
 
   /**
@@ -171,13 +208,18 @@ export class Validator {
   }
 
   private one(x: unknown, referenceMs: number, now: number, out: Outcome): void {
-    const check = validateReading(x);
-    if (!check.ok) {
-      const id = typeof x === "object" && x !== null && typeof (x as { deviceId?: unknown }).deviceId === "string" ? ((x as { deviceId: string }).deviceId) : undefined;
-      this.reject(out, x, "schema", check.errors.join("; "), id ? this.device(id, now) : undefined);
-      return;
+    // The common shape is checked by hand; anything else (and every error message) is ajv's.
+    let ts = fastReadingTime(x);
+    if (ts !== ts) {
+      const check = validateReading(x);
+      if (!check.ok) {
+        const id = typeof x === "object" && x !== null && typeof (x as { deviceId?: unknown }).deviceId === "string" ? ((x as { deviceId: string }).deviceId) : undefined;
+        this.reject(out, x, "schema", check.errors.join("; "), id ? this.device(id, now) : undefined);
+        return;
+      }
+      ts = Date.parse(check.reading.timestamp);
     }
-    const reading = check.reading;
+    const reading = x as CanonicalReading;
     const dev = this.device(reading.deviceId, now);
     // Heard from: any reading that is one, whatever it is judged.
     dev.heard = now;
@@ -188,7 +230,7 @@ export class Validator {
 
     // Duplicates: the key is the device and the ORIGINAL timestamp (a replay of a corrected reading keeps it).
     const original = typeof reading.source?.originalTimestamp === "string" ? reading.source.originalTimestamp : reading.timestamp;
-    const keyTs = Date.parse(original);
+    const keyTs = original === reading.timestamp ? ts : Date.parse(original);
     let fp = 0;
     if (this.dedup.enabled) {
       fp = fingerprint(reading.measurements);
@@ -207,7 +249,6 @@ export class Validator {
     }
 
     // Clock drift against the reference time.
-    let ts = Date.parse(reading.timestamp);
     const drift = checkDrift(ts, referenceMs, this.opts.drift);
     const readingFlags: string[] = [];
     let corrected: string | undefined;
@@ -236,20 +277,23 @@ export class Validator {
     if (corrected !== undefined) ts = referenceMs;
 
     // Measurement rules, judged against the state before anything is committed.
-    const judged: { name: string; m: Measurement; x: number; s: Series | undefined; hits: Hit[]; step?: number; reset: boolean; inOrder: boolean; rules: CompiledRule[] }[] = [];
-    const hour = this.needsHour() ? this.hourOf(ts) : 0;
+    // (The judgements are pooled objects, reused from reading to reading: this runs per measurement.)
+    const judged = this.pool;
+    let n = 0;
+    const hour = this.needsHour ? this.hourOf(ts) : 0;
     for (const name in reading.measurements) {
       const m = reading.measurements[name];
       if (typeof m.value !== "number" || !Number.isFinite(m.value)) continue;
       const rules = this.rules(name, m.unit);
       if (rules.length === 0) continue;
-      const j = this.judge(dev, name, m.value, ts, rules, hour);
-      const rejectHit = j.hits.find((h) => h.action === "reject");
-      if (rejectHit) {
-        this.reject(out, reading, rejectHit.name, `${name}: ${rejectHit.reason}`, dev);
+      const j = (judged[n] ??= newJudged());
+      this.judge(dev, name, m, ts, rules, hour, j);
+      for (const h of j.hits) {
+        if (h.action !== "reject") continue;
+        this.reject(out, reading, h.name, `${name}: ${h.reason}`, dev);
         return;
       }
-      judged.push({ name, m, ...j, rules });
+      n++;
     }
 
     // Passed: apply the flags and the correction, commit the state.
@@ -262,7 +306,8 @@ export class Validator {
       addFlag(reading, f);
       if (FLAG_QUALITY[f] !== "GOOD") flagged = true;
     }
-    for (const j of judged) {
+    for (let k = 0; k < n; k++) {
+      const j = judged[k];
       for (const h of j.hits) {
         addFlag(j.m, h.flag);
         const q = FLAG_QUALITY[h.flag] ?? "SUSPECT";
@@ -276,7 +321,7 @@ export class Validator {
       }
     }
     reading.quality = worstOf(reading);
-    for (const j of judged) this.commit(dev, j.name, j.x, ts, j, hour, j.m, reading.quality);
+    for (let k = 0; k < n; k++) this.commit(dev, judged[k], ts, hour, reading.quality);
     if (this.dedup.enabled) this.dedup.add(reading.deviceId, keyTs, fp, now);
     out.passed.push(reading);
     this.totals.passed++;
@@ -289,18 +334,23 @@ export class Validator {
   }
 
   private rules(name: string, unit: string | undefined): CompiledRule[] {
-    const key = `${name}\u0000${unit ?? ""}`;
-    let r = this.ruleCache.get(key);
+    let byUnit = this.ruleCache.get(name);
+    if (!byUnit) {
+      if (this.ruleCacheSize > 10_000) {
+        this.ruleCache.clear();
+        this.ruleCacheSize = 0;
+      }
+      byUnit = new Map();
+      this.ruleCache.set(name, byUnit);
+    }
+    const u = unit ?? "";
+    let r = byUnit.get(u);
     if (!r) {
-      if (this.ruleCache.size > 10_000) this.ruleCache.clear();
       r = rulesFor(this.opts.rules, name, unit);
-      this.ruleCache.set(key, r);
+      byUnit.set(u, r);
+      this.ruleCacheSize++;
     }
     return r;
-  }
-
-  private needsHour(): boolean {
-    return this.opts.rules.some((r) => r.sigma !== undefined && r.sigmaBy === "hour");
   }
 
   /** The hour of day in the configured zone (zone offsets are multiples of 15 minutes: cached per quarter hour). */
@@ -310,9 +360,11 @@ export class Validator {
     return this.hourCache.hour;
   }
 
-  private judge(dev: Device, name: string, x: number, ts: number, rules: CompiledRule[], hour: number) {
+  private judge(dev: Device, name: string, m: Measurement, ts: number, rules: CompiledRule[], hour: number, j: Judged): void {
+    const x = m.value as number;
     const s = dev.series.get(name);
-    const hits: Hit[] = [];
+    const hits = j.hits;
+    hits.length = 0;
     // Neighbours in time: a reading older than the newest is checked against the readings around it.
     let prev = -1;
     let next = -1;
@@ -330,58 +382,62 @@ export class Validator {
     let step: number | undefined;
     let reset = false;
     for (const r of rules) {
-      const label = `rule ${r.index + 1} (${r.measurement ?? "*"})`;
       if ((r.min !== undefined && x < r.min) || (r.max !== undefined && x > r.max)) {
-        hits.push({ name: "range", flag: "range", action: r.action ?? "reject", reason: `${x} is outside ${r.min ?? "-∞"}..${r.max ?? "∞"} (${label})` });
+        hit(hits, "range", "range", r.action ?? "reject", () => `${x} is outside ${r.min ?? "-∞"}..${r.max ?? "∞"} (${label(r)})`);
       }
       if (r.monotonic) {
         if (pv !== undefined) {
           if (x >= pv) step = x - pv;
           else if (r.rollover !== undefined && pv > 0.9 * r.rollover && x < 0.1 * r.rollover) {
             step = r.rollover - pv + x;
-            hits.push({ name: "rollover", flag: "rollover", action: "info", reason: `${pv} → ${x} wrapped at ${r.rollover}` });
+            const top = r.rollover;
+            hit(hits, "rollover", "rollover", "info", () => `${pv} → ${x} wrapped at ${top}`);
           } else if (inOrder && x < 0.1 * pv) {
             reset = true;
-            hits.push({ name: "counter-reset", flag: "counter-reset", action: "info", reason: `${pv} → ${x}: a meter change` });
+            hit(hits, "counter-reset", "counter-reset", "info", () => `${pv} → ${x}: a meter change`);
           } else {
-            hits.push({ name: "counter-decrease", flag: "counter-decrease", action: r.action ?? "flag", reason: `${x} is below the previous ${pv} (${label})` });
+            hit(hits, "counter-decrease", "counter-decrease", r.action ?? "flag", () => `${x} is below the previous ${pv} (${label(r)})`);
           }
         }
         if (next >= 0) {
           const nv = s!.v[next];
           const wraps = r.rollover !== undefined && x > 0.9 * r.rollover && nv < 0.1 * r.rollover;
-          if (nv < x && !wraps && !hits.some((h) => h.flag === "counter-decrease"))
-            hits.push({ name: "counter-decrease", flag: "counter-decrease", action: r.action ?? "flag", reason: `${x} is above the later ${nv} (${label})` });
+          if (nv < x && !wraps) hit(hits, "counter-decrease", "counter-decrease", r.action ?? "flag", () => `${x} is above the later ${nv} (${label(r)})`);
         }
       }
       const dtH = pt !== undefined ? (ts - pt) / HOUR : 0;
       if (r.maxRatePerHour !== undefined && pv !== undefined && dtH > 0 && !reset) {
         const rise = r.monotonic ? step : x - pv;
-        if (rise !== undefined && rise / dtH > r.maxRatePerHour)
-          hits.push({ name: "rate", flag: "rate", action: r.action ?? "flag", reason: `rose ${round(rise / dtH)}/h, more than ${r.maxRatePerHour}/h (${label})` });
+        const max = r.maxRatePerHour;
+        if (rise !== undefined && rise / dtH > max) hit(hits, "rate", "rate", r.action ?? "flag", () => `rose ${round(rise / dtH)}/h, more than ${max}/h (${label(r)})`);
       }
       if (r.sigma !== undefined) {
         const sample = r.monotonic ? (step !== undefined && dtH > 0 ? step / dtH : undefined) : x;
         const b = r.sigmaBy === "hour" ? s?.hours?.[hour] ?? undefined : s?.all;
-        const sp = sample === undefined ? undefined : spike(b, sample, { sigma: r.sigma, warmup: r.sigmaWarmup, floor: r.sigmaFloor });
-        if (sp) hits.push({ name: "spike", flag: "spike", action: r.action ?? "flag", reason: `${round(sample!)} is ${round(sp.z)} σ from the mean ${round(sp.mean)} (σ ${round(sp.sd)}; ${label})` });
+        const sp = sample === undefined || !b || b[0] < r.sigmaWarmup ? undefined : spike(b, sample, { sigma: r.sigma, warmup: r.sigmaWarmup, floor: r.sigmaFloor });
+        if (sp) hit(hits, "spike", "spike", r.action ?? "flag", () => `${round(sample!)} is ${round(sp.z)} σ from the mean ${round(sp.mean)} (σ ${round(sp.sd)}; ${label(r)})`);
       }
       if (r.flatline !== undefined && inOrder && s && s.v.length > 0) {
         const run = s.v[s.v.length - 1] === x ? s.run + 1 : 1;
-        if (run >= r.flatline) hits.push({ name: "flatline", flag: "flatline", action: r.action ?? "flag", reason: `the same value ${x} ${run} times in a row (${label})` });
+        if (run >= r.flatline) hit(hits, "flatline", "flatline", r.action ?? "flag", () => `the same value ${x} ${run} times in a row (${label(r)})`);
       }
     }
-    // One flag of a kind per measurement (several rules may say the same).
-    const seen = new Set<string>();
-    const unique = hits.filter((h) => (seen.has(h.flag) ? false : (seen.add(h.flag), true)));
-    return { s, hits: unique, step, reset, inOrder, x };
+    j.name = name;
+    j.m = m;
+    j.x = x;
+    j.s = s;
+    j.step = step;
+    j.reset = reset;
+    j.inOrder = inOrder;
+    j.rules = rules;
   }
 
-  private commit(dev: Device, name: string, x: number, ts: number, j: { step?: number; reset: boolean; inOrder: boolean; rules: CompiledRule[] }, hour: number, m: Measurement, readingQuality: Quality): void {
-    let s = dev.series.get(name);
+  private commit(dev: Device, j: Judged, ts: number, hour: number, readingQuality: Quality): void {
+    const { x, m } = j;
+    let s = j.s;
     if (!s) {
       s = { t: [], v: [], run: 0 };
-      dev.series.set(name, s);
+      dev.series.set(j.name, s);
     }
     const last = s.v.length ? s.v[s.v.length - 1] : undefined;
     const pt = s.t.length ? s.t[s.t.length - 1] : undefined;
