@@ -6,6 +6,7 @@
  * must show no load error.
  */
 import assert from "node:assert/strict";
+import path from "node:path";
 import { after, before, describe, it } from "mocha";
 import {
   MODULE,
@@ -149,7 +150,10 @@ for (const target of targets) {
       for (const type of types) {
         const catalog = catalogs[`${MODULE}/${type}`];
         assert.ok(catalog, `no message catalog for ${MODULE}/${type}`);
-        assert.ok(catalog[type], `the catalog of ${type} has no "${type}" section`);
+        // The section is named after the node's file: "validate" for the m2m-validate node in nodes/validate/.
+        const section = path.basename(PKG["node-red"].nodes[type], ".js");
+        assert.ok(catalog[section], `the catalog of ${type} has no "${section}" section`);
+        assert.ok(catalog.m2m, `the catalog of ${type} has no shared "m2m" section (the build merges it in)`);
       }
     });
 

@@ -73,6 +73,15 @@
         return out;
     };
 
+    /**
+     * RED.editor.createEditor for the package's JSON fields: Monaco's inline suggestions are turned off, because they can
+     * still be fetching when the dialog closes and throw "Model is disposed" in Node-RED 4.1 (a JSON field gains
+     * nothing from them).
+     */
+    M2M.createEditor = function (options) {
+        return RED.editor.createEditor($.extend({ inlineSuggest: { enabled: false } }, options));
+    };
+
     /** The error the runtime would give for a structured field's value, or true (from the cache, or asked now). */
     M2M.check = function (node, type, name, value, callback) {
         $.ajax({
