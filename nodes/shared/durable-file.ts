@@ -35,12 +35,23 @@ export function writeFileAtomic(file: string, data: string | Buffer, sync = true
   const tmp = `${file}.tmp`;
   const fd = fs.openSync(tmp, "w");
   try {
-    writeAll(fd, typeof data === "string" ? Buffer.from(data) : data, 0);
-    if (sync) fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
+    try {
+      writeAll(fd, typeof data === "string" ? Buffer.from(data) : data, 0);
+      if (sync) fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (err) {
+    // A failed write (ENOSPC) must not leave its temporary file behind: on a full disk it holds the very blocks
+    // (and the inode) that are missing. The old file is untouched.
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      // already gone, or the folder is unwritable: the write's own error is the one to report
+    }
+    throw err;
   }
-  fs.renameSync(tmp, file);
   if (sync) fsyncDir(path.dirname(file));
 }
 

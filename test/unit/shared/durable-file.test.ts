@@ -26,6 +26,27 @@ describe("durable files", () => {
     assert.equal(fs.readFileSync(file, "utf8"), "3");
   });
 
+  it("writeFileAtomic removes its temporary file when the write fails (ENOSPC), and keeps the old file", () => {
+    const file = path.join(tmp(), "state.json");
+    writeFileAtomic(file, "old");
+    const fsw = fs as unknown as { writeSync: (...args: unknown[]) => number; fsyncSync: (...args: unknown[]) => void };
+    const orig = { writeSync: fsw.writeSync, fsyncSync: fsw.fsyncSync };
+    const enospc = () => {
+      throw Object.assign(new Error("ENOSPC: no space left on device, write"), { code: "ENOSPC" });
+    };
+    try {
+      fsw.writeSync = enospc;
+      assert.throws(() => writeFileAtomic(file, "new"), (err: NodeJS.ErrnoException) => err.code === "ENOSPC");
+      fsw.writeSync = orig.writeSync;
+      fsw.fsyncSync = enospc; // delayed allocation: the full disk shows at fsync
+      assert.throws(() => writeFileAtomic(file, "new"), (err: NodeJS.ErrnoException) => err.code === "ENOSPC");
+    } finally {
+      Object.assign(fsw, orig);
+    }
+    assert.deepEqual(fs.readdirSync(path.dirname(file)), ["state.json"], "no state.json.tmp left behind");
+    assert.equal(fs.readFileSync(file, "utf8"), "old");
+  });
+
   it("ensureDir creates missing levels one at a time and accepts a folder that exists", () => {
     const d = path.join(tmp(), "a", "b", "c");
     ensureDir(d);
