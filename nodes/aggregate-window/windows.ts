@@ -120,12 +120,19 @@ export function createCalendar(zone: string, size: WindowSize): WindowCalendar {
     return DateTime.fromMillis(w.start, { zone: z });
   }
 
+  // Labels of recent windows: every device's aggregate of one window carries the same label.
+  const labels = new Map<number, string>();
   function label(w: Window): string {
+    let l = labels.get(w.start);
+    if (l !== undefined) return l;
     const d = localStart(w);
-    if (size === "1d") return d.toFormat("yyyy-MM-dd");
-    if (size === "1mo") return d.toFormat("yyyy-MM");
-    if (size === "1w") return d.toFormat("kkkk-'W'WW");
-    return d.toFormat("yyyy-MM-dd'T'HH:mmZZ");
+    if (size === "1d") l = d.toFormat("yyyy-MM-dd");
+    else if (size === "1mo") l = d.toFormat("yyyy-MM");
+    else if (size === "1w") l = d.toFormat("kkkk-'W'WW");
+    else l = d.toFormat("yyyy-MM-dd'T'HH:mmZZ");
+    if (labels.size >= 1024) labels.clear();
+    labels.set(w.start, l);
+    return l;
   }
 
   return {
