@@ -100,7 +100,10 @@ export class Diagnoser {
       const { values, whole } = flattenSnapshot(payload.objects);
       applyValues(h, values, whole, at, this.rules);
     }
-    if (typeof payload.path === "string" && payload.value !== undefined) {
+    if ((payload.path === "/dp" || payload.path === "/") && isRec(payload.value)) {
+      // a Send (LwM2M 1.1) as lwm2m-in gives it: the values nested by object; only what it carries is updated
+      applyValues(h, flattenSnapshot(payload.value).values, [], at, this.rules);
+    } else if (typeof payload.path === "string" && payload.value !== undefined) {
       const { values, whole } = flattenPath(payload.path, payload.value);
       applyValues(h, values, whole, at, this.rules);
     }

@@ -353,6 +353,10 @@ describe("lwm2m-diagnose tree", () => {
       assert.equal(d.cause, "dying-battery");
       d = dz.input({ event: "send", endpoint: "ep", at: T0 + 2, values: { "/3/0/20": 0, "/4/0/2": -130 } }, 0);
       assert.equal(d.cause, "poor-signal");
+      // a Send as lwm2m-in gives it (path "/dp", the values nested by object): only what it carries changes
+      d = dz.input({ event: "send", endpoint: "ep", at: T0 + 3, path: "/dp", value: { "4": { "0": { "2": -90 } }, "3": { "0": { "9": 9 } } } }, 0);
+      assert.equal(d.cause, "dying-battery");
+      assert.equal(step(d, "signal")?.outcome, "ok");
     });
     it("refuses what it cannot read, naming the property", () => {
       const dz = make();
