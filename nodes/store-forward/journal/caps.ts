@@ -111,6 +111,7 @@ export class Caps {
         const r = log.readAt(head);
         if (!r) return;
         log.preAcked.delete(r.seq);
+        log.stones.delete(r.seq);
         const end = log.after(head, r.size);
         if (log.read.seq === head.seq) log.read = end;
         this.advanceHead(log, end);

@@ -13,6 +13,12 @@ export interface Cursor {
   segment: number;
   offset: number;
   acked?: number[];
+  /**
+   * The sequence number after the last record known to be on disk when the cursor was written (on open, at each
+   * segment switch, on close): records below it that recovery does not find were lost, a deleted tail segment
+   * included (issue 7, item 4). Absent in cursors written before it existed.
+   */
+  next?: number;
 }
 
 export const CURSOR_FILE = "cursor.json";
@@ -32,7 +38,7 @@ export function readCursor(dir: string): Cursor | undefined {
   } catch {
     cursor = undefined;
   }
-  if (cursor && !(Number.isInteger(cursor.seq) && Number.isInteger(cursor.segment) && Number.isInteger(cursor.offset) && cursor.offset >= 0)) cursor = undefined;
+  if (cursor && !(Number.isInteger(cursor.seq) && Number.isInteger(cursor.segment) && Number.isInteger(cursor.offset) && cursor.offset >= 0 && (cursor.next === undefined || Number.isInteger(cursor.next)))) cursor = undefined;
   return cursor;
 }
 

@@ -224,6 +224,13 @@ export class GroupCommit {
       if (log.segments.length === 1) log.head = log.read = { seg: 0, off: 0, seq };
       log.fd = fs.openSync(seg.file, "a");
       if (this.opts.durability !== "os") fsyncDir(log.dir);
+      if (log.durableNext !== seq) {
+        // Every record before this one is on disk (the previous segment was just synced): the cursor says so, so
+        // that a tail segment deleted between runs is counted as lost (issue 7, item 4).
+        log.durableNext = seq;
+        log.cursorDirty = true;
+        this.hooks.writeCursors(this.opts.durability !== "os");
+      }
     } else if (log.fd === undefined) {
       log.fd = fs.openSync(seg.file, "a");
     }

@@ -194,6 +194,7 @@ export class Journal {
         const end = log.after(p, r.size);
         log.read = end;
         if (log.preAcked.delete(r.seq)) {
+          log.stones.delete(r.seq);
           // Delivered before the restart: keep its place so the head can pass it, do not send it again.
           log.out.push({ seq: r.seq, size: r.size, end, acked: true, enqueuedAt: r.enqueuedAt });
           this.caps.skipAcked(log);
@@ -261,10 +262,11 @@ export class Journal {
       // The acknowledged records after the head, at most MAX_HELD_ACKS of them: beyond, the oldest are left out of
       // the cursor and sent again after a restart (a duplicate, never a loss), so the cursor stays small (issue 7,
       // item 10: it grew to 228 KB, rewritten every second).
-      let acked = [...log.out.filter((o) => o.acked).map((o) => o.seq), ...log.preAcked];
+      // Tombstones are left out: recovery finds them again in their segment.
+      let acked = [...log.out.filter((o) => o.acked).map((o) => o.seq), ...[...log.preAcked].filter((q) => !log.stones.has(q))];
       if (acked.length > MAX_HELD_ACKS) acked = acked.sort((a, b) => a - b).slice(-MAX_HELD_ACKS);
       try {
-        this.counters.bytesWritten += writeCursor(log.dir, { seq: log.head.seq, segment: seg ? seg.first : log.head.seq, offset: log.head.off, ...(acked.length ? { acked } : {}) }, sync);
+        this.counters.bytesWritten += writeCursor(log.dir, { seq: log.head.seq, segment: seg ? seg.first : log.head.seq, offset: log.head.off, ...(acked.length ? { acked } : {}), next: log.durableNext }, sync);
       } catch {
         // A full disk or an I/O error: keep the segments and try again later. Never throw from a timer.
         log.cursorDirty = true;
@@ -285,6 +287,13 @@ export class Journal {
         this.commit.stop();
         if (this.cursorTimer) clearTimeout(this.cursorTimer);
         this.cursorTimer = undefined;
+        // Everything is written (and synced): the cursor names the end of each log, so that a tail segment deleted
+        // before the next start is counted as lost (issue 7, item 4).
+        for (const log of this.logs) {
+          if (log.durableNext === log.nextSeq) continue;
+          log.durableNext = log.nextSeq;
+          log.cursorDirty = true;
+        }
         try {
           this.writeCursors(this.opts.durability !== "os");
         } finally {

@@ -8,8 +8,8 @@ import path from "node:path";
 import { ensureDir, writeFileAtomic } from "../../shared/durable-file";
 import { readCursor, type Cursor } from "./cursor";
 import { EMPTY, TOMBSTONE, frame, resync, type Parsed } from "./frame";
-import { SEGMENT_NAME, type PriorityLog } from "./segment-log";
-import type { RecoveryReport } from "./types";
+import { SEGMENT_NAME, segName, type PriorityLog } from "./segment-log";
+import type { RecoveryReport, Segment } from "./types";
 
 /** Open, recover and report one priority's log. Synchronous file reads in bounded chunks. */
 export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineDir: string): void {
@@ -18,7 +18,8 @@ export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineD
   log.segments = names.map((f) => ({ first: Number(f.slice(0, 16)), file: path.join(log.dir, f), size: fs.statSync(path.join(log.dir, f)).size }));
   // A cursor that does not name a record boundary of this log (it points past the log, or into a record) is not
   // trusted: the log is replayed from its oldest segment, duplicates and never a loss (issue 7, item 3).
-  let cursor: Cursor | undefined = readCursor(log.dir);
+  const written = readCursor(log.dir);
+  let cursor: Cursor | undefined = written;
   if (cursor && !cursorFits(log, cursor)) cursor = undefined;
   // Segments wholly before the cursor's segment are delivered: delete them.
   let start = 0;
@@ -43,7 +44,15 @@ export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineD
   let expected = cursor?.seq ?? (log.segments[0]?.first ?? 1);
   let first = true;
   for (let i = 0; i < log.segments.length; i++) {
-    const s = log.segments[i];
+    let s = log.segments[i];
+    if (i > 0 && s.first > expected) {
+      // A gap: a segment between was deleted (between runs). Its records are lost: counted, and a segment of
+      // tombstones takes its place, so that the sequence is unbroken and the loss is counted once, not at every
+      // start (issue 7, items 4 and 14).
+      report.lost += gapLost(log, expected, s.first);
+      s = tombstoneSegment(log, expected, s.first);
+      log.segments.splice(i, 0, s);
+    }
     const isLast = i === log.segments.length - 1;
     let off = 0;
     let seq = s.first;
@@ -56,21 +65,26 @@ export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineD
     }
     if (first) {
       log.head = { seg: 0, off, seq };
-      expected = seq;
+      // The cursor's record is before the oldest segment: the head segments were deleted (between runs) with
+      // records not yet delivered. They are counted from the cursor's record on, once: the cursor is written again
+      // at once, naming the oldest segment (issue 7, item 4).
+      expected = cursor && cursor.seq < s.first ? cursor.seq : seq;
     }
     first = false;
     if (s.first > expected) {
-      // A gap: records between were in a segment that is gone.
-      report.lost += s.first - expected;
+      report.lost += gapLost(log, expected, s.first);
       expected = s.first;
-      if (i === 0) log.head = { seg: 0, off: 0, seq: s.first };
+      log.head = { seg: 0, off: 0, seq: s.first };
     }
     const each = (rec: Parsed, at: number) => {
       if (rec.seq < skipBelow) {
         log.head = { seg: 0, off: at + rec.size, seq: rec.seq + 1 };
         return;
       }
-      if (rec.tombstone) log.preAcked.add(rec.seq);
+      if (rec.tombstone) {
+        log.preAcked.add(rec.seq);
+        log.stones.add(rec.seq);
+      }
       if (log.preAcked.has(rec.seq)) return;
       log.depth++;
       log.bytes += rec.size;
@@ -111,7 +125,29 @@ export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineD
       from = bad;
     }
   }
+  // The log ends before the last record known on disk (the cursor's `next`): the tail segments were deleted (between
+  // runs). Their records are counted as lost (those before the cursor's record were delivered), once: tombstones
+  // take their place, or, when no segment is left, the cursor moves past them; their numbers are never handed out
+  // again (issue 7, item 4).
+  let rewrite = false;
+  const known = written?.next;
+  if (known !== undefined && known > expected) {
+    const from = written && written.seq > expected && written.seq <= known ? written.seq : expected;
+    report.lost += gapLost(log, from, known);
+    if (log.segments.length > 0) {
+      log.segments.push(tombstoneSegment(log, expected, known));
+      for (let q = expected; q < known; q++) {
+        log.preAcked.add(q);
+        log.stones.add(q);
+      }
+    } else {
+      for (const q of log.preAcked) if (q < known) log.preAcked.delete(q);
+    }
+    expected = known;
+    rewrite = true;
+  }
   log.nextSeq = expected;
+  log.durableNext = expected;
   if (log.segments.length === 0) log.head = { seg: 0, off: 0, seq: log.nextSeq };
   // A cursor can be ahead of the log: after a power cut, records acknowledged before they were synced are
   // gone. Acks of records that are not there are void (new records will take their numbers), and the
@@ -119,10 +155,31 @@ export function recoverLog(log: PriorityLog, report: RecoveryReport, quarantineD
   let void_ = 0;
   for (const q of log.preAcked) if (q >= log.nextSeq && log.preAcked.delete(q)) void_++;
   const at = log.segments[log.head.seg];
-  log.cursorDirty = cursor !== undefined && (void_ > 0 || cursor.seq !== log.head.seq || cursor.offset !== log.head.off || cursor.segment !== (at ? at.first : log.head.seq));
+  log.cursorDirty = rewrite || (written !== undefined && written.next !== log.nextSeq) || (cursor !== undefined && (void_ > 0 || cursor.seq !== log.head.seq || cursor.offset !== log.head.off || cursor.segment !== (at ? at.first : log.head.seq)));
   log.read = { ...log.head };
   report.records += log.depth;
   report.bytes += log.bytes;
+}
+
+/** How many of the records from..to-1 are lost: those not acknowledged already. */
+function gapLost(log: PriorityLog, from: number, to: number): number {
+  let acked = 0;
+  for (const q of log.preAcked) if (q >= from && q < to) acked++;
+  return Math.max(0, to - from - acked);
+}
+
+/**
+ * A segment of tombstones for the records from..to-1, which a deleted segment took with it: never delivered, it
+ * keeps the sequence unbroken, so that the loss is counted once.
+ */
+function tombstoneSegment(log: PriorityLog, from: number, to: number): Segment {
+  const file = path.join(log.dir, segName(from));
+  const now = Date.now();
+  const stones: Buffer[] = [];
+  for (let q = from; q < to; q++) stones.push(frame(log.priority, q, now, "", EMPTY, TOMBSTONE));
+  const buf = Buffer.concat(stones);
+  writeFileAtomic(file, buf, true);
+  return { first: from, file, size: buf.length };
 }
 
 /**

@@ -19,6 +19,10 @@ export class PriorityLog {
   head: Position = { seg: 0, off: 0, seq: 1 };
   read: Position = { seg: 0, off: 0, seq: 1 };
   nextSeq = 1;
+  /** Every record below it is on disk (set on open, at each segment switch, on close): the cursor's `next`. */
+  durableNext = 1;
+  /** Tombstones (placeholders of records lost) among preAcked: never written into the cursor's acked list. */
+  stones = new Set<number>();
   depth = 0;
   bytes = 0;
   /** Records handed out and not yet passed by the head, in order. */

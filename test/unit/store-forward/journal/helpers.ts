@@ -49,11 +49,25 @@ export function corrupt(file: string, at: number): void {
   fs.writeFileSync(file, b);
 }
 
-/** Make the next fs.writeSync fail with this errno code (a full disk, a read-only remount); returns the undo. */
+/** The path of an open file descriptor (Linux), or undefined. */
+function fdPath(fd: unknown): string | undefined {
+  try {
+    return fs.readlinkSync(`/proc/self/fd/${String(fd)}`);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Make the next fs.writeSync to a segment file fail with this errno code (a full disk, a read-only remount); writes
+ * of the cursor (at a segment switch) go through. Returns the undo.
+ */
 export function failNextWrite(code: string): () => void {
   const fsw = fs as unknown as { writeSync: (...args: unknown[]) => number };
   const orig = fsw.writeSync;
-  fsw.writeSync = () => {
+  fsw.writeSync = (fd: unknown, ...rest: unknown[]) => {
+    const file = fdPath(fd);
+    if (file !== undefined && !file.endsWith(".seg")) return orig(fd, ...rest);
     fsw.writeSync = orig;
     throw Object.assign(new Error(`${code}: simulated`), { code });
   };
