@@ -13,60 +13,73 @@
 import { worseQuality, type Quality } from "../shared/canonical-reading";
 import type { AggFn } from "./config";
 
-/** Raw accumulator of one measurement in one window. JSON-safe (the state file stores it as is). */
-export interface Acc {
-  /** Values counted (numbers, not BAD). */
-  n: number;
-  sum: number;
-  min: number;
-  max: number;
-  first: number;
-  firstAt: number;
-  last: number;
-  lastAt: number;
-  /** Values refused as BAD (quality BAD, or null). */
-  bad: number;
-  /** The worst quality of the counted values. */
-  q: Quality;
-  unit?: string;
-  /** Points [t, v, bad(0|1), ...] sorted by time, for twa and fill only. */
-  pts?: number[];
+/**
+ * The raw accumulators of one window: one Float64Array for all of a device's measurements, STRIDE numbers per
+ * measurement column (the device numbers its measurements in the order they first appear). One object per window
+ * instead of one per measurement, so a gateway holding a thousand devices' windows for two days of corrections
+ * keeps the garbage collector quiet; the state document stores it as a plain array.
+ */
+export const STRIDE = 10;
+/** Offsets within a column. N: values counted (numbers, not BAD); BAD: values refused as BAD (quality BAD, or
+ * null); Q: the rank of the worst quality of the counted values (0 GOOD ... 3 BAD). */
+export const N = 0;
+export const SUM = 1;
+export const MIN = 2;
+export const MAX = 3;
+export const FIRST = 4;
+export const FIRST_AT = 5;
+export const LAST = 6;
+export const LAST_AT = 7;
+export const BAD = 8;
+export const Q = 9;
+
+const RANKS: readonly Quality[] = ["GOOD", "ESTIMATED", "SUSPECT", "BAD"];
+export const qualityRank = (q: Quality): number => RANKS.indexOf(q);
+export const rankQuality = (r: number): Quality => RANKS[r] ?? "GOOD";
+
+/** `buf` grown to hold `cols` columns (the same array when it already does). */
+export function withColumns(buf: Float64Array, cols: number): Float64Array {
+  if (buf.length >= cols * STRIDE) return buf;
+  const out = new Float64Array(Math.max(cols, 4) * STRIDE);
+  out.set(buf);
+  return out;
 }
 
-export function newAcc(keepPoints: boolean): Acc {
-  const a: Acc = { n: 0, sum: 0, min: 0, max: 0, first: 0, firstAt: 0, last: 0, lastAt: 0, bad: 0, q: "GOOD" };
-  if (keepPoints) a.pts = [];
-  return a;
+/** Values counted in column c (0 for a column the buffer does not hold yet). */
+export function countOf(buf: Float64Array, c: number): number {
+  const o = c * STRIDE;
+  return o < buf.length ? buf[o + N] : 0;
 }
 
-/** Add one value at time t. `bad`: the value is not to be trusted (quality BAD or null): counted apart, never used. */
-export function accAdd(a: Acc, t: number, v: number, bad: boolean, q: Quality): void {
-  if (a.pts) insertPoint(a.pts, t, v, bad);
+/** Add one value at time t to column c. `bad`: not to be trusted: counted apart, never used. */
+export function bufAdd(buf: Float64Array, c: number, t: number, v: number, bad: boolean, qRank: number): void {
+  const o = c * STRIDE;
   if (bad) {
-    a.bad++;
+    buf[o + BAD]++;
     return;
   }
-  if (a.n === 0) {
-    a.min = a.max = a.first = a.last = v;
-    a.firstAt = a.lastAt = t;
+  if (buf[o + N] === 0) {
+    buf[o + MIN] = buf[o + MAX] = buf[o + FIRST] = buf[o + LAST] = v;
+    buf[o + FIRST_AT] = buf[o + LAST_AT] = t;
   } else {
-    if (v < a.min) a.min = v;
-    if (v > a.max) a.max = v;
-    if (t < a.firstAt) {
-      a.first = v;
-      a.firstAt = t;
+    if (v < buf[o + MIN]) buf[o + MIN] = v;
+    if (v > buf[o + MAX]) buf[o + MAX] = v;
+    if (t < buf[o + FIRST_AT]) {
+      buf[o + FIRST] = v;
+      buf[o + FIRST_AT] = t;
     }
-    if (t >= a.lastAt) {
-      a.last = v;
-      a.lastAt = t;
+    if (t >= buf[o + LAST_AT]) {
+      buf[o + LAST] = v;
+      buf[o + LAST_AT] = t;
     }
   }
-  a.n++;
-  a.sum += v;
-  a.q = worseQuality(a.q, q);
+  buf[o + N]++;
+  buf[o + SUM] += v;
+  if (qRank > buf[o + Q]) buf[o + Q] = qRank;
 }
 
-function insertPoint(pts: number[], t: number, v: number, bad: boolean): void {
+/** Insert a point [t, v, bad] into a list sorted by time (twa and fill keep their points). */
+export function insertPoint(pts: number[], t: number, v: number, bad: boolean): void {
   let i = pts.length;
   while (i > 0 && pts[i - 3] > t) i -= 3;
   pts.splice(i, 0, t, v, bad ? 1 : 0);

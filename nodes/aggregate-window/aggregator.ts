@@ -16,7 +16,7 @@
 import { validateReading, worseQuality, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource, type ReadingWindow } from "../shared/canonical-reading";
 import { isoUtc } from "../shared/time";
 import { isRec } from "../shared/util";
-import { accAdd, foldParts, interpolate, newAcc, partStatsOf, publicStats, valueOf, type Acc, type Part, type PartStats, type Stats } from "./accumulate";
+import { BAD, bufAdd, countOf, FIRST, FIRST_AT, foldParts, insertPoint, interpolate, LAST, LAST_AT, MAX, MIN, N, partStatsOf, publicStats, Q, qualityRank, rankQuality, STRIDE, SUM, valueOf, withColumns, type Part, type PartStats, type Stats } from "./accumulate";
 import type { AggFn, AggregatorConfig } from "./config";
 import { createCalendar, expectedCount, slotOf, type Window, type WindowCalendar } from "./windows";
 
@@ -54,7 +54,10 @@ interface Win extends Window {
   /** slot → the time of the reading that filled it (duplicates are the same time again). */
   seen: Map<number, number>;
   extra: number;
-  m: Record<string, Acc>;
+  /** The raw accumulators: STRIDE numbers per measurement column of the device (see accumulate.ts). */
+  buf: Float64Array;
+  /** Points [t, v, bad, ...] per measurement, for twa and fill only. */
+  pts?: Record<string, number[]>;
   kids?: Record<string, Kid>;
   /** Revision of the last emit; -1 before the first. */
   rev: number;
@@ -75,6 +78,8 @@ interface Device {
   meta?: ReadingMeta;
   /** Measurement → unit, for every measurement the device has sent that an aggregate keeps. */
   names: Record<string, string | null>;
+  /** Measurement → its column in the windows' accumulators. */
+  cols: Record<string, number>;
   /** Sorted by start. */
   wins: Win[];
   /** The measurement names, sorted (the order of an aggregate's measurements); not saved. */
@@ -155,7 +160,7 @@ export class Aggregator {
       }
       let d = this.devices.get(r.deviceId);
       if (!d) {
-        d = { id: r.deviceId, wm: -Infinity, arr: now, names: {}, wins: [] };
+        d = { id: r.deviceId, wm: -Infinity, arr: now, names: {}, cols: {}, wins: [] };
         this.devices.set(r.deviceId, d);
       }
       const refused = r.window !== undefined ? this.addChild(d, r, r.window) : this.addRaw(d, r);
@@ -255,12 +260,16 @@ export class Aggregator {
       const q: Quality = mm.quality ?? r.quality;
       const bad = q === "BAD" || v === null;
       if (!bad && (typeof v !== "number" || !Number.isFinite(v))) continue;
-      let a = win.m[name];
-      if (!a) a = win.m[name] = newAcc(this.keepsPoints(fn));
-      if (a.n === 0 || t < a.firstAt) firstChanged = true;
-      if (a.n === 0 || t >= a.lastAt) lastChanged = true;
-      accAdd(a, t, bad ? 0 : (v as number), bad, q);
-      if (mm.unit !== undefined) a.unit = mm.unit;
+      let c = d.cols[name];
+      if (c === undefined) c = d.cols[name] = Object.keys(d.cols).length;
+      const buf = (win.buf = withColumns(win.buf, c + 1));
+      const o = c * STRIDE;
+      if (!bad) {
+        if (buf[o + N] === 0 || t < buf[o + FIRST_AT]) firstChanged = true;
+        if (buf[o + N] === 0 || t >= buf[o + LAST_AT]) lastChanged = true;
+      }
+      bufAdd(buf, c, t, bad ? 0 : (v as number), bad, qualityRank(q));
+      if (this.keepsPoints(fn)) insertPoint(((win.pts ??= {})[name] ??= []), t, bad ? 0 : (v as number), bad);
       if (d.names[name] === undefined) d.sorted = undefined;
       if (d.names[name] === undefined || mm.unit !== undefined) d.names[name] = mm.unit ?? null;
     }
@@ -326,7 +335,7 @@ export class Aggregator {
         this.recheck.add(n);
         this.touch(d, n);
       }
-      if (Object.keys(n.m).length) break; // the nearest window with data bounds the interpolation
+      if (n.seen.size) break; // the nearest window with data bounds the interpolation
     }
   }
 
@@ -344,7 +353,7 @@ export class Aggregator {
     let i = wins.length;
     while (i > 0 && wins[i - 1].start > w.start) i--;
     if (i > 0 && wins[i - 1].start === w.start) return wins[i - 1];
-    const make = (x: Window): Win => ({ start: x.start, end: x.end, seen: new Map(), extra: 0, m: {}, rev: -1, sig: 0, closed: false, dirty: false, finalSent: false });
+    const make = (x: Window): Win => ({ start: x.start, end: x.end, seen: new Map(), extra: 0, buf: EMPTY, rev: -1, sig: 0, closed: false, dirty: false, finalSent: false });
     const win = make(w);
     if (raw && i === wins.length && i > 0) {
       // a gap after the newest window: its empty windows are emitted too (completeness 0, deltas interpolated)
@@ -481,15 +490,13 @@ export class Aggregator {
     for (const name in d.names) {
       const fn = this.fnOf(name);
       if (!fn) continue;
-      const a = w.m[name];
-      const s: PartStats = a
-        ? { unit: a.unit, count: a.n, sum: a.sum, min: a.min, max: a.max, first: a.first, firstAt: a.firstAt, last: a.last, lastAt: a.lastAt, estimated: 0, bad: a.bad, q: a.q }
-        : emptyStats();
+      const a = columnStats(w, d.cols[name], d.names[name]);
+      const s: PartStats = a ?? emptyStats();
       if (fn === "delta") {
         const sv = this.boundary(d, name, w.start);
         const ev = this.boundary(d, name, w.end);
-        s.startValue = sv ?? (a && a.n ? a.first : null);
-        s.endValue = ev ?? (a && a.n ? a.last : null);
+        s.startValue = sv ?? (a && a.count ? a.first : null);
+        s.endValue = ev ?? (a && a.count ? a.last : null);
         if (!a && (sv === null || ev === null)) continue;
       } else if (fn === "twa") {
         const r = this.area(d, name, w);
@@ -512,15 +519,17 @@ export class Aggregator {
   private neighbours(d: Device, name: string, b: number) {
     let L: { t: number; v: number } | undefined;
     let R: { t: number; v: number } | undefined;
+    const c = d.cols[name];
+    if (c === undefined) return { L, R };
+    const o = c * STRIDE;
     const at = findWin(d.wins, b); // the first window starting at or after b
     for (let i = at - 1; i >= 0 && !L; i--) {
       const x = d.wins[i];
-      const a = x.m[name];
-      if (x.end <= b && a && a.n) L = { t: a.lastAt, v: a.last };
+      if (x.end <= b && countOf(x.buf, c)) L = { t: x.buf[o + LAST_AT], v: x.buf[o + LAST] };
     }
     for (let i = at; i < d.wins.length && !R; i++) {
-      const a = d.wins[i].m[name];
-      if (a && a.n) R = { t: a.firstAt, v: a.first };
+      const x = d.wins[i];
+      if (countOf(x.buf, c)) R = { t: x.buf[o + FIRST_AT], v: x.buf[o + FIRST] };
     }
     return { L, R };
   }
@@ -536,8 +545,8 @@ export class Aggregator {
   /** twa: the integral over the window of the line through the points (interpolated to the boundaries). */
   private area(d: Device, name: string, w: Win): { area: number; duration: number } | undefined {
     const pts: number[] = [];
-    const a = w.m[name];
-    if (a?.pts) for (let i = 0; i < a.pts.length; i += 3) if (!a.pts[i + 2]) pts.push(a.pts[i], a.pts[i + 1]);
+    const own = w.pts?.[name];
+    if (own) for (let i = 0; i < own.length; i += 3) if (!own[i + 2]) pts.push(own[i], own[i + 1]);
     const { L } = this.neighbours(d, name, w.start);
     const { R } = this.neighbours(d, name, w.end);
     const seq: number[] = [];
@@ -560,13 +569,13 @@ export class Aggregator {
 
   /** fill: estimate the missing intervals of a gap bounded by two readings neither of which is BAD. */
   private fill(d: Device, name: string, w: Win, expected: number, s: PartStats, filledSlots: Set<number>): void {
-    const a = w.m[name];
+    const own = w.pts?.[name];
     const occupied = new Set<number>();
-    if (a?.pts) for (let i = 0; i < a.pts.length; i += 3) occupied.add(slotOf(w, a.pts[i], this.cfg.intervalSeconds));
+    if (own) for (let i = 0; i < own.length; i += 3) occupied.add(slotOf(w, own[i], this.cfg.intervalSeconds));
     const idx = findWin(d.wins, w.start);
     const pointBefore = (t: number) => {
       for (let i = idx; i >= 0; i--) {
-        const p = d.wins[i].m[name]?.pts;
+        const p = d.wins[i].pts?.[name];
         if (!p) continue;
         for (let j = p.length - 3; j >= 0; j -= 3) if (p[j] < t) return { t: p[j], v: p[j + 1], bad: p[j + 2] === 1 };
       }
@@ -574,7 +583,7 @@ export class Aggregator {
     };
     const pointAfter = (t: number) => {
       for (let i = idx; i < d.wins.length; i++) {
-        const p = d.wins[i].m[name]?.pts;
+        const p = d.wins[i].pts?.[name];
         if (!p) continue;
         for (let j = 0; j < p.length; j += 3) if (p[j] > t) return { t: p[j], v: p[j + 1], bad: p[j + 2] === 1 };
       }
@@ -619,11 +628,8 @@ export class Aggregator {
         src: d.src,
         meta: d.meta,
         names: d.names,
-        wins: d.wins.map((w) => {
-          const m: Record<string, unknown[]> = {};
-          for (const name in w.m) m[name] = packAcc(w.m[name]);
-          return { ...w, m, seen: [...w.seen].flat() };
-        }),
+        cols: d.cols,
+        wins: d.wins.map((w) => ({ ...w, buf: Array.from(w.buf), seen: [...w.seen].flat() })),
       });
     return { format: 1, key: this.stateKey, devices, counters: { ...this.counters } };
   }
@@ -637,9 +643,8 @@ export class Aggregator {
         const flat = w.seen as number[];
         const seen = new Map<number, number>();
         for (let i = 0; i < flat.length; i += 2) seen.set(flat[i], flat[i + 1]);
-        const m: Record<string, Acc> = {};
-        for (const [name, a] of Object.entries((w.m ?? {}) as Record<string, unknown[]>)) m[name] = unpackAcc(a);
-        return { ...(w as unknown as Win), m, seen };
+        const buf = Array.isArray(w.buf) ? Float64Array.from(w.buf as number[]) : EMPTY;
+        return { ...(w as unknown as Win), buf, seen };
       });
       const d: Device = {
         id: x.id as string,
@@ -648,6 +653,7 @@ export class Aggregator {
         src: x.src as ReadingSource | undefined,
         meta: x.meta as ReadingMeta | undefined,
         names: (x.names ?? {}) as Record<string, string | null>,
+        cols: (x.cols ?? {}) as Record<string, number>,
         wins,
       };
       this.devices.set(d.id, d);
@@ -703,21 +709,29 @@ function findWin(wins: readonly Win[], start: number): number {
 }
 
 const QUALITY_LIST: readonly Quality[] = ["GOOD", "ESTIMATED", "SUSPECT", "BAD"];
-
-/** An accumulator as a short array in the state document (a third of the JSON of the object). */
-function packAcc(a: Acc): unknown[] {
-  const out: unknown[] = [a.n, a.sum, a.min, a.max, a.first, a.firstAt, a.last, a.lastAt, a.bad, QUALITY_LIST.indexOf(a.q), a.unit ?? null];
-  if (a.pts) out.push(a.pts);
-  return out;
+/** The stats of column c of a window's accumulators; undefined when it holds no value (not even a BAD one). */
+function columnStats(w: Win, c: number | undefined, unit: string | null): PartStats | undefined {
+  if (c === undefined || c * STRIDE >= w.buf.length) return undefined;
+  const b = w.buf;
+  const o = c * STRIDE;
+  if (b[o + N] === 0 && b[o + BAD] === 0) return undefined;
+  return {
+    unit: unit ?? undefined,
+    count: b[o + N],
+    sum: b[o + SUM],
+    min: b[o + MIN],
+    max: b[o + MAX],
+    first: b[o + FIRST],
+    firstAt: b[o + FIRST_AT],
+    last: b[o + LAST],
+    lastAt: b[o + LAST_AT],
+    estimated: 0,
+    bad: b[o + BAD],
+    q: rankQuality(b[o + Q]),
+  };
 }
 
-function unpackAcc(x: unknown[]): Acc {
-  const [n, sum, min, max, first, firstAt, last, lastAt, bad, q, unit, pts] = x as [number, number, number, number, number, number, number, number, number, number, string | null, number[] | undefined];
-  const a: Acc = { n, sum, min, max, first, firstAt, last, lastAt, bad, q: QUALITY_LIST[q] ?? "GOOD" };
-  if (unit !== null && unit !== undefined) a.unit = unit;
-  if (pts) a.pts = pts;
-  return a;
-}
+const EMPTY = new Float64Array(0);
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const QUALITY_SET = new Set<unknown>(QUALITY_LIST);
