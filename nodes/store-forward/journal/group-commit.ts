@@ -122,6 +122,7 @@ export class GroupCommit {
           this.counters.bytesWritten += size;
           wrote = true;
           for (let k = i; k < j; k++) {
+            log.keepWritten(batch[k]);
             if (this.opts.durability === "os") batch[k].waiter.resolve();
             else this.syncWaiters.push(batch[k].waiter);
           }

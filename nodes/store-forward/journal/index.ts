@@ -166,6 +166,8 @@ export class Journal {
         seq,
         frame: buf,
         size: buf.length,
+        key,
+        enqueuedAt: now,
         waiter: { resolve: (r) => resolve(r ?? { accepted: true, id: `p${priority}-${seq}` }), reject },
       });
     });
@@ -189,6 +191,16 @@ export class Journal {
     for (const log of this.logs) {
       for (;;) {
         const p = log.normalize(log.read);
+        const s = log.segments[p.seg];
+        const kept = s && p.off < s.size ? log.takeWritten(p.seq) : undefined;
+        if (kept && !log.preAcked.has(p.seq)) {
+          // Written in this run and still in memory: handed out without reading it back or copying it (issue 7,
+          // item 25).
+          const end = log.after(p, kept.size);
+          log.read = end;
+          log.out.push({ seq: p.seq, size: kept.size, end, acked: false, enqueuedAt: kept.enqueuedAt });
+          return { id: `p${log.priority}-${p.seq}`, priority: log.priority, seq: p.seq, enqueuedAt: kept.enqueuedAt, key: kept.key, data: kept.data, size: kept.size };
+        }
         const r = log.readAt(p);
         if (!r) break;
         const end = log.after(p, r.size);

@@ -6,10 +6,12 @@
 import fs from "node:fs";
 import path from "node:path";
 import { storageError } from "../../shared/durable-file";
-import { HEADER, parse, type Parsed } from "./frame";
-import type { OutRecord, Pending, Position, Priority, Segment } from "./types";
+import { BODY_FIXED, HEADER, parse, type Parsed } from "./frame";
+import type { OutRecord, Pending, Position, Priority, Segment, Written } from "./types";
 
 export const READ_CHUNK = 256 * 1024;
+/** Bytes of records written and not yet handed out that are kept in memory (beyond, next() reads them back). */
+export const WRITTEN_KEEP_BYTES = 1024 * 1024;
 export const segName = (first: number) => `${String(first).padStart(16, "0")}.seg`;
 export const SEGMENT_NAME = /^\d{16}\.seg$/;
 
@@ -34,6 +36,9 @@ export class PriorityLog {
   dirty = false;
   cursorDirty = false;
   headTime: number | undefined;
+  /** Records written and not yet handed out, by sequence number, at most WRITTEN_KEEP_BYTES of them. */
+  written = new Map<number, Written>();
+  writtenBytes = 0;
   private chunk: { seg: number; start: number; buf: Buffer } | undefined;
 
   constructor(
@@ -134,6 +139,25 @@ export class PriorityLog {
     const s = this.segments[p.seg];
     if (s && p.off >= s.size && p.seg + 1 < this.segments.length) return { seg: p.seg + 1, off: 0, seq: p.seq };
     return p;
+  }
+
+  /** Keep a record just written, if there is room, so that next() hands it out without reading it back. */
+  keepWritten(p: Pending): void {
+    if (this.writtenBytes + p.size > WRITTEN_KEEP_BYTES) return;
+    const keyLen = p.frame.readUInt16LE(HEADER + 2);
+    this.written.set(p.seq, { key: p.key, enqueuedAt: p.enqueuedAt, data: p.frame.subarray(HEADER + BODY_FIXED + keyLen), size: p.size });
+    this.writtenBytes += p.size;
+  }
+
+  /** The kept record `seq`, taken out of the keep (and every older one with it: they were passed). */
+  takeWritten(seq: number): Written | undefined {
+    const w = this.written.get(seq);
+    for (const [q, x] of this.written) {
+      if (q > seq) break;
+      this.written.delete(q);
+      this.writtenBytes -= x.size;
+    }
+    return w;
   }
 
   invalidateChunk(): void {

@@ -119,4 +119,15 @@ export interface Pending {
   frame: Buffer;
   size: number;
   waiter: Waiter;
+  key: string;
+  enqueuedAt: number;
+}
+
+/** A record written and not yet handed out, kept so that next() need not read it back (issue 7, item 25). */
+export interface Written {
+  key: string;
+  enqueuedAt: number;
+  /** The record's data: a view into its frame, no copy. */
+  data: Buffer;
+  size: number;
 }
