@@ -1,7 +1,8 @@
 /**
  * Wave planning: which devices go in which wave.
  *
- * - The rank of a device is the SHA-256 of `salt + "\u0000" + id` (the salt defaults to the campaign id): shuffled,
+ * - The rank of a device is a 53-bit hash (cyrb53: two multiply-xorshift lanes, a public-domain mixer) of
+ *   `salt + "\u0000" + id` (the salt defaults to the campaign id), ties broken by id: shuffled,
  *   so the canary is a sample and not the oldest devices (eclipse-hawkbit#1086 fills groups in creation order),
  *   stable across restarts, and independent of the order the devices were listed in.
  * - Wave k holds the devices whose rank falls inside its cumulative share: the first ceil(p_k × n / 100) ranks,
@@ -12,17 +13,29 @@
  *   seeds' advice: pilot in the worst connectivity); devices without a signal come after those with one. The
  *   waves after it take the rest by rank.
  */
-import { createHash } from "node:crypto";
-
 export interface PlanDevice {
   id: string;
   signal?: number;
 }
 
-/** A 48-bit rank (a safe integer) from the salted SHA-256 of the id. */
+/**
+ * A 53-bit rank (a safe integer) of the salted id: cyrb53. Not a cryptographic hash (a rank needs a shuffle that
+ * is stable and cheap: 100,000 ids in a few milliseconds, where SHA-256 took a third of a second).
+ */
 export function rankOf(salt: string, id: string): number {
-  const h = createHash("sha256").update(salt).update("\u0000").update(id).digest();
-  return h.readUIntBE(0, 6);
+  const s = `${salt}\u0000${id}`;
+  let h1 = 0xdeadbeef;
+  let h2 = 0x41c6ce57;
+  for (let i = 0; i < s.length; i++) {
+    const ch = s.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507);
+  h1 ^= Math.imul(h2 ^ (h2 >>> 13), 3266489909);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507);
+  h2 ^= Math.imul(h1 ^ (h1 >>> 13), 3266489909);
+  return 4294967296 * (2097151 & h2) + (h1 >>> 0);
 }
 
 /** The cumulative device counts of the waves for `n` devices (before empty waves are dropped). */
