@@ -122,7 +122,7 @@ export interface Output {
 }
 
 /** How many finished campaigns are kept whole (their devices: late results, a rollback after completion). */
-export const KEEP_FINISHED = 10;
+export const KEEP_FINISHED = 2;
 /** How many older finished campaigns are remembered by id (a repeated campaign message stays idempotent). */
 export const KEEP_FINISHED_IDS = 1000;
 
