@@ -97,8 +97,10 @@ export class DeviceError extends Error {
 export interface Lwm2mServerApi {
   /** Events: "event" (Lwm2mEvent). */
   readonly events: EventEmitter;
-  /** The address and port the server listens on. */
+  /** The address and port the server listens on (the configured ones until it is bound). */
   address(): { address: string; port: number };
+  /** Once bound: the address and port (port 0 resolved). Rejects with the bind error. */
+  listeningOn(): Promise<{ address: string; port: number }>;
   registrations(): Registration[];
   registration(endpoint: string): Registration | undefined;
   /** Send a request to a registered device (from the server's own socket). Rejects with a DeviceError. */
