@@ -78,8 +78,9 @@ interface Device {
   meta?: ReadingMeta;
   /** Measurement → unit, for every measurement the device has sent that an aggregate keeps. */
   names: Record<string, string | null>;
-  /** Measurement → its column in the windows' accumulators. */
+  /** Measurement → its column in the windows' accumulators (for every measurement an aggregate keeps). */
   cols: Record<string, number>;
+  ncols: number;
   /** Sorted by start. */
   wins: Win[];
   /** The measurement names, sorted (the order of an aggregate's measurements); not saved. */
@@ -160,7 +161,7 @@ export class Aggregator {
       }
       let d = this.devices.get(r.deviceId);
       if (!d) {
-        d = { id: r.deviceId, wm: -Infinity, arr: now, names: {}, cols: {}, wins: [] };
+        d = { id: r.deviceId, wm: -Infinity, arr: now, names: {}, cols: {}, ncols: 0, wins: [] };
         this.devices.set(r.deviceId, d);
       }
       const refused = r.window !== undefined ? this.addChild(d, r, r.window) : this.addRaw(d, r);
@@ -236,7 +237,17 @@ export class Aggregator {
   private addRaw(d: Device, r: CanonicalReading): Omit<Rejected, "item"> | undefined {
     const t = Date.parse(r.timestamp);
     const names: string[] = [];
-    for (const name in r.measurements) if (this.fnOf(name)) names.push(name);
+    const fns: AggFn[] = [];
+    for (const name in r.measurements) {
+      const fn = this.fnOf(name);
+      if (!fn) continue;
+      names.push(name);
+      fns.push(fn);
+      if (d.cols[name] === undefined) {
+        d.cols[name] = d.ncols++;
+        d.sorted = undefined;
+      }
+    }
     if (!names.length)
       return { reason: "invalid", error: `${r.deviceId} ${r.timestamp}: no measurement (${Object.keys(r.measurements).join(", ")}) matches a glob of the aggregates` };
     const w = this.cal.windowOf(t);
@@ -253,16 +264,16 @@ export class Aggregator {
     else win.extra++;
     let firstChanged = false;
     let lastChanged = false;
-    for (const name of names) {
-      const fn = this.fnOf(name) as AggFn;
+    const buf = (win.buf = withColumns(win.buf, d.ncols));
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
+      const fn = fns[i];
       const mm = r.measurements[name];
       const v = mm.value;
       const q: Quality = mm.quality ?? r.quality;
       const bad = q === "BAD" || v === null;
       if (!bad && (typeof v !== "number" || !Number.isFinite(v))) continue;
-      let c = d.cols[name];
-      if (c === undefined) c = d.cols[name] = Object.keys(d.cols).length;
-      const buf = (win.buf = withColumns(win.buf, c + 1));
+      const c = d.cols[name];
       const o = c * STRIDE;
       if (!bad) {
         if (buf[o + N] === 0 || t < buf[o + FIRST_AT]) firstChanged = true;
@@ -270,8 +281,11 @@ export class Aggregator {
       }
       bufAdd(buf, c, t, bad ? 0 : (v as number), bad, qualityRank(q));
       if (this.keepsPoints(fn)) insertPoint(((win.pts ??= {})[name] ??= []), t, bad ? 0 : (v as number), bad);
-      if (d.names[name] === undefined) d.sorted = undefined;
-      if (d.names[name] === undefined || mm.unit !== undefined) d.names[name] = mm.unit ?? null;
+      const unit = mm.unit ?? d.names[name] ?? null;
+      if (d.names[name] !== unit) {
+        if (d.names[name] === undefined) d.sorted = undefined;
+        d.names[name] = unit;
+      }
     }
     if (firstChanged && d.wins[0] !== win) this.recheckNeighbour(d, win, -1);
     if (lastChanged && d.wins[d.wins.length - 1] !== win) this.recheckNeighbour(d, win, 1);
@@ -376,6 +390,7 @@ export class Aggregator {
     // correctionHours of wall-clock time can send nothing more for its windows (store-forward's age cap): final too.
     const forget = this.idle(d, now) && now - d.arr >= this.correctionMs;
     const horizon = forget ? Infinity : d.wm - this.correctionMs;
+    if (this.quiet(d, horizon)) return;
     // Only the windows that can change: those touched now, the open ones at the tail, the final ones at the head.
     const cands = new Set<Win>(this.touched.get(d));
     for (let i = d.wins.length - 1; i >= 0 && !d.wins[i].closed; i--) cands.add(d.wins[i]);
@@ -399,6 +414,19 @@ export class Aggregator {
     while (k + 1 < d.wins.length && d.wins[k + 1].end <= horizon && d.wins[k].closed) k++;
     if (k > 0) d.wins.splice(0, k);
     if (forget) d.wins.length = 0;
+  }
+
+  /** Nothing to do: the touched windows are open and not yet due, nothing is due at the tail or final at the head. */
+  private quiet(d: Device, horizon: number): boolean {
+    const wins = d.wins;
+    if (!wins.length) return true;
+    if (wins[0].end <= horizon) return false;
+    let i = wins.length - 1;
+    while (i >= 0 && !wins[i].closed) i--;
+    if (i + 1 < wins.length && wins[i + 1].end <= d.wm) return false;
+    const touched = this.touched.get(d);
+    if (touched) for (const w of touched) if (w.closed || w.end <= d.wm) return false;
+    return true;
   }
 
   private close(d: Device, w: Win, out: Aggregate[], flush = false, final = false): void {
@@ -654,6 +682,7 @@ export class Aggregator {
         meta: x.meta as ReadingMeta | undefined,
         names: (x.names ?? {}) as Record<string, string | null>,
         cols: (x.cols ?? {}) as Record<string, number>,
+        ncols: Object.keys(x.cols ?? {}).length,
         wins,
       };
       this.devices.set(d.id, d);
