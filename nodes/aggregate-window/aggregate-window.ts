@@ -6,7 +6,7 @@ import type { NodeAPI, NodeMessageInFlow } from "node-red";
 import { errorMessage, InputError } from "../shared/errors";
 import { nodeStateDir, registerNode, type Msg } from "../shared/node-runtime";
 import { StateFile } from "../shared/state-file";
-import { Aggregator, type Aggregate, type AggregatorState } from "./aggregator";
+import { Aggregator, type Aggregate, type AggregatorState, type Rejected } from "./aggregator";
 import { rejectedMessages } from "./output";
 import { parseAggregates, parseAggregateWindowConfig, previewOf, type AggregatorConfig } from "./config";
 import { FIELDS } from "./fields";
@@ -16,6 +16,8 @@ import catalog from "./locales/en-US/aggregate-window.json";
 const COMMANDS = ["flush", "stats"] as const;
 /** The state is written at most this often while it changes (more rarely when large: see saveNow). */
 const SAVE_MS = 10_000;
+/** Readings aggregated per event-loop turn in a big batch. */
+const CHUNK = 1000;
 
 export = (RED: NodeAPI) => {
   registerNode<AggregatorConfig>(RED, {
@@ -60,6 +62,7 @@ export = (RED: NodeAPI) => {
         } else node.warn(t("aggregate-window.log.discarded", { key: agg.stateKey }));
       }
 
+      let closed = false;
       let dirty = false;
       let lastSave = Date.now();
       let saveEvery = SAVE_MS;
@@ -137,20 +140,40 @@ export = (RED: NodeAPI) => {
             return;
           }
           const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
-          const r = agg.add(items, Date.now());
-          save();
-          showStatus();
-          const out2 = rejectedMessages(r.rejected);
-          for (const m of out2) if (m.reason === "invalid") logThrottled("invalid", String(m.error), "warn");
-          let first: Msg | null = null;
-          if (r.aggregates.length) {
-            msg.payload = r.aggregates.length === 1 ? r.aggregates[0] : r.aggregates;
-            first = msg;
+          const finish = (aggregates: Aggregate[], rejected: Rejected[]) => {
+            save();
+            showStatus();
+            const out2 = rejectedMessages(rejected);
+            for (const m of out2) if (m.reason === "invalid") logThrottled("invalid", String(m.error), "warn");
+            let first: Msg | null = null;
+            if (aggregates.length) {
+              msg.payload = aggregates.length === 1 ? aggregates[0] : aggregates;
+              first = msg;
+            }
+            if (!first && !out2.length) return;
+            send([first, out2.length ? out2 : null] as never);
+          };
+          if (items.length <= CHUNK) {
+            const r = agg.add(items, Date.now());
+            finish(r.aggregates, r.rejected);
+            return;
           }
-          if (!first && !out2.length) return;
-          send([first, out2.length ? out2 : null] as never);
+          // A big batch (a store-forward replay) is aggregated CHUNK readings per event-loop turn.
+          return (async () => {
+            const aggregates: Aggregate[] = [];
+            const rejected: Rejected[] = [];
+            for (let i = 0; i < items.length; i += CHUNK) {
+              if (closed) throw new Error(t("aggregate-window.errors.closedInBatch", { done: i, total: items.length }));
+              const r = agg.add(items.slice(i, i + CHUNK), Date.now());
+              for (const a of r.aggregates) aggregates.push(a);
+              for (const x of r.rejected) rejected.push(x);
+              if (i + CHUNK < items.length) await new Promise((resolve) => setImmediate(resolve));
+            }
+            finish(aggregates, rejected);
+          })();
         },
         close() {
+          closed = true;
           clearInterval(timer);
           state.changed(() => agg.snapshot());
           state.close();

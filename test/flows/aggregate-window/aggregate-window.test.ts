@@ -98,6 +98,36 @@ describe("aggregate-window in a flow", () => {
     seen.dispose();
   });
 
+  it("a batch of 5,000 readings (a store-forward replay) is aggregated in turns: the event loop runs between them, nothing is lost", async () => {
+    const seen = capture(["out", "aw-done", "aw-caught"]);
+    await load(NODES, awFlow({ window: "1h", zone: "UTC", stateDir: tmp() }));
+    const t0 = Date.parse("2026-06-01T00:00:00Z");
+    const batch = Array.from({ length: 5000 }, (_, k) => reading(`m${k % 50}`, t0 + Math.floor(k / 50) * Q, Math.floor(k / 50)));
+    // Count event-loop turns from the receive to the moment the node sends its result.
+    let turns = 0;
+    let sentAt = -1;
+    const spin = () => {
+      turns++;
+      if (sentAt < 0) setImmediate(spin);
+    };
+    const aw = getNode("aw");
+    const send = aw.send.bind(aw);
+    aw.send = (m: unknown) => {
+      if (sentAt < 0) sentAt = turns;
+      send(m);
+    };
+    setImmediate(spin);
+    aw.receive({ payload: batch });
+    await waitFor(() => seen["aw-done"].length === 1, "the batch done");
+    assert.ok(sentAt >= 3, `the event loop turned ${sentAt} times while the batch was aggregated`);
+    const aggs = aggregatesOf(seen.out);
+    // 100 quarter hours = 25 hours of 50 devices: the first 24 hours closed, 4 readings each
+    assert.equal(aggs.length, 50 * 24);
+    assert.ok(aggs.every((a) => a.window.received === 4 && a.quality === "GOOD"));
+    assert.equal(seen["aw-caught"].length, 0);
+    seen.dispose();
+  });
+
   it("a restart in the middle of a day loses nothing: the day after the restart equals the day without one", async () => {
     const dir = tmp();
     const cfg = { window: "1d", zone: "Europe/Berlin", aggregates: '{"energy*":"delta","*":"mean"}', stateDir: dir };
