@@ -36,6 +36,20 @@ export interface ContractSpec {
   input: Msg;
   /** Optional: a message the good config refuses (done(err)). */
   badInput?: Msg;
+  /**
+   * Optional: further flow nodes the node needs (a config node it names, e.g. an lwm2m-server); their types are
+   * loaded from package.json (or nodes/<type>/<type>.ts). "{{tmpdir}}" works in them as in `good`.
+   */
+  flow?: Msg[];
+  /**
+   * Optional, for a CONFIG node under test (no input, no status of its own): a node that uses it. The config node
+   * gets `good` (and the `bad` overlays); the user node (its type and config, with "{{config}}" for the config
+   * node's id) receives the inputs and shows the status, so every check goes through it: a bad config makes the
+   * user refuse every input naming the field, and the redeploys start and close the config node each time.
+   */
+  user?: Msg;
+  /** The modules of the types in `flow` and `user` (filled by loadSpec). */
+  extraModules?: NodeModule[];
 }
 
 export interface Verdict {
@@ -91,7 +105,7 @@ export function withCatalog(fn: NodeModule, source: string): NodeModule {
 }
 
 /** The contract fixture of `type`; an error telling the author what to add when there is none. */
-export function contractFixture(type: string, dir = CONTRACT_FIXTURES): Pick<ContractSpec, "good" | "bad" | "input" | "badInput"> {
+export function contractFixture(type: string, dir = CONTRACT_FIXTURES): Pick<ContractSpec, "good" | "bad" | "input" | "badInput" | "flow" | "user"> {
   const file = path.join(dir, `${type}.json`);
   if (!fs.existsSync(file)) {
     throw new Error(
@@ -110,14 +124,33 @@ export function contractFixture(type: string, dir = CONTRACT_FIXTURES): Pick<Con
     throw new Error(`${path.relative(ROOT, file)}: "bad" must be an object setting at least one field, or a list of them`);
   }
   if (f.badInput !== undefined && !isObj(f.badInput)) throw new Error(`${path.relative(ROOT, file)}: "badInput" must be an object`);
-  return { good: f.good as Msg, bad: f.bad as Msg | Msg[], input: f.input as Msg, badInput: f.badInput as Msg | undefined };
+  if (f.flow !== undefined && !(Array.isArray(f.flow) && f.flow.every((n) => isObj(n) && typeof n.id === "string" && typeof n.type === "string"))) {
+    throw new Error(`${path.relative(ROOT, file)}: "flow" must be a list of flow nodes, each with an id and a type`);
+  }
+  if (f.user !== undefined && !(isObj(f.user) && typeof f.user.type === "string")) throw new Error(`${path.relative(ROOT, file)}: "user" must be a node config with a type`);
+  return {
+    good: f.good as Msg,
+    bad: f.bad as Msg | Msg[],
+    input: f.input as Msg,
+    badInput: f.badInput as Msg | undefined,
+    ...(f.flow ? { flow: f.flow as Msg[] } : {}),
+    ...(f.user ? { user: f.user as Msg } : {}),
+  };
 }
 
 /** The spec of a package node type, from package.json and its contract fixture. */
 export function loadSpec(type: string): ContractSpec {
   const entry = nodeTypes().find((n) => n.type === type);
   if (!entry) throw new Error(`node type "${type}" is not in package.json node-red.nodes`);
-  return { type, ...contractFixture(type), module: nodeModule(entry.source) };
+  const fixture = contractFixture(type);
+  const extraTypes = [...new Set([...(fixture.flow ?? []).map((n) => String(n.type)), ...(fixture.user ? [String(fixture.user.type)] : [])])].filter((t) => t !== type);
+  const extraModules = extraTypes.map((t) => {
+    const known = nodeTypes().find((n) => n.type === t);
+    const source = known ? known.source : path.join(ROOT, "nodes", t, t);
+    if (!fs.existsSync(`${source}.ts`)) throw new Error(`contract fixture of "${type}": no node type "${t}" in package.json nor nodes/${t}/${t}.ts`);
+    return nodeModule(source);
+  });
+  return { type, ...fixture, module: nodeModule(entry.source), ...(extraModules.length ? { extraModules } : {}) };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -130,9 +163,25 @@ function withTmp(config: Msg, dir: string): Msg {
   return Object.fromEntries(Object.entries(config).map(([k, v]) => [k, v === "{{tmpdir}}" ? dir : v]));
 }
 
-function contractFlow(type: string, config: Msg): Msg[] {
+/** The id of a config node under test (its user node is then NUT). */
+const CONFIG_NUT = "nut-config";
+
+function contractFlow(type: string, config: Msg, spec?: Pick<ContractSpec, "flow" | "user">, dir = ""): Msg[] {
+  const extra = (spec?.flow ?? []).map((n) => ({ z: "tab", ...withTmp(n, dir) }));
+  if (spec?.user) {
+    const user = Object.fromEntries(Object.entries(spec.user).map(([k, v]) => [k, v === "{{config}}" ? CONFIG_NUT : v]));
+    return [
+      { id: "tab", type: "tab", label: "contract" },
+      { name: "under test", ...config, id: CONFIG_NUT, type },
+      ...extra,
+      { name: "user of the node under test", ...withTmp(user, dir), id: NUT, z: "tab", wires: [["out"]] },
+      { id: "out", z: "tab", type: "helper", wires: [] },
+      ...catchAndComplete(NUT),
+    ];
+  }
   return [
     { id: "tab", type: "tab", label: "contract" },
+    ...extra,
     { name: "under test", ...config, id: NUT, z: "tab", type, wires: [["out"]] },
     { id: "out", z: "tab", type: "helper", wires: [] },
     ...catchAndComplete(NUT),
@@ -234,7 +283,7 @@ async function checkOneBadConfig(spec: ContractSpec, bad: Msg, inputs: number): 
     const status = watchStatus();
     const seen = capture(["out", `${NUT}-caught`, `${NUT}-done`]);
     try {
-      await run([spec.module], contractFlow(spec.type, withTmp({ ...spec.good, ...bad }, dir)), async () => {
+      await run([spec.module, ...(spec.extraModules ?? [])], contractFlow(spec.type, withTmp({ ...spec.good, ...bad }, dir), spec, dir), async () => {
         for (let i = 0; i < inputs; i++) getNode(NUT).receive({ ...structuredClone(spec.input), _msgid: `bad-config-${i}` });
         const caught = seen[`${NUT}-caught`];
         const completed = seen[`${NUT}-done`];
@@ -276,7 +325,7 @@ export async function checkCompleteOnce(spec: ContractSpec, goods = 50, bads = 1
   await inTmp(async (dir) => {
     const seen = capture([`${NUT}-caught`, `${NUT}-done`]);
     try {
-      await run([spec.module], contractFlow(spec.type, withTmp(spec.good, dir)), async () => {
+      await run([spec.module, ...(spec.extraModules ?? [])], contractFlow(spec.type, withTmp(spec.good, dir), spec, dir), async () => {
         const order = [...want.keys()].sort((a, b) => Number(a.split("-")[1]) - Number(b.split("-")[1]));
         for (const id of order) {
           const msg = want.get(id) === "good" ? spec.input : (spec.badInput as Msg);
@@ -358,12 +407,13 @@ export async function checkRedeploys(spec: ContractSpec, opts: RedeployOptions =
   const problems: string[] = [];
   const facts: Record<string, unknown> = {};
   await inTmp(async (dir) => {
-    const flow = contractFlow(spec.type, withTmp(spec.good, dir));
+    const flow = contractFlow(spec.type, withTmp(spec.good, dir), spec, dir);
     const seen = capture([`${NUT}-caught`, `${NUT}-done`]);
     try {
-      await run([spec.module], flow, async () => {
+      await run([spec.module, ...(spec.extraModules ?? [])], flow, async () => {
         let before: Record<string, number> | undefined;
         let previous = getNode(NUT);
+        let previousConfig = spec.user ? getNode(CONFIG_NUT) : undefined;
         let slowest = 0;
         for (let i = 1; i <= redeploys; i++) {
           const t0 = Date.now();
@@ -382,6 +432,14 @@ export async function checkRedeploys(spec: ContractSpec, opts: RedeployOptions =
             return;
           }
           previous = node;
+          if (spec.user) {
+            const config = getNode(CONFIG_NUT);
+            if (!config || config === previousConfig) {
+              problems.push(`redeploy ${i}: the config node under test was not restarted`);
+              return;
+            }
+            previousConfig = config;
+          }
           // Each new instance handles an input, so that what it opens for work is opened, and must be closed.
           const id = `redeploy-${i}`;
           node.receive({ ...structuredClone(spec.input), _msgid: id });
