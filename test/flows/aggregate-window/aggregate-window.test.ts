@@ -128,6 +128,20 @@ describe("aggregate-window in a flow", () => {
     seen.dispose();
   });
 
+  it("the editor's validate endpoint: the preview of the next window, field checks with the runtime's words", async () => {
+    await load(NODES, awFlow({ window: "1h", zone: "UTC", stateDir: tmp() }));
+    const ok = await helper.request().post("/m2m/aggregate-window/validate").send({ window: "1d", zone: "America/New_York", version: 1 }).expect(200);
+    assert.equal(ok.body.ok, true);
+    assert.match(ok.body.preview, /^next window: \d{4}-\d{2}-\d{2} 00:00 → \d{4}-\d{2}-\d{2} 00:00 America\/New_York \((23|24|25) h, (92|96|100) readings expected\)$/);
+    const bad = await helper.request().post("/m2m/aggregate-window/validate").send({ field: "aggregates", value: '{"energy*":"median"}' }).expect(200);
+    assert.deepEqual([bad.body.ok, bad.body.field], [false, "aggregates"]);
+    assert.match(bad.body.error, /"median" is not a function; use one of sum, mean/);
+    const rules = await helper.request().post("/m2m/aggregate-window/validate").send({ field: "aggregates", value: '{"energy*":"delta","*":"mean"}' }).expect(200);
+    assert.deepEqual([rules.body.ok, rules.body.rules], [true, 2]);
+    const noZone = await helper.request().post("/m2m/aggregate-window/validate").send({ window: "1d", zone: "", version: 1 }).expect(200);
+    assert.deepEqual([noZone.body.ok, noZone.body.field], [false, "zone"]);
+  });
+
   it("a restart in the middle of a day loses nothing: the day after the restart equals the day without one", async () => {
     const dir = tmp();
     const cfg = { window: "1d", zone: "Europe/Berlin", aggregates: '{"energy*":"delta","*":"mean"}', stateDir: dir };
