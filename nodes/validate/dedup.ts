@@ -164,9 +164,10 @@ function find(d: DeviceKeys, ts: number): number {
  * units, with a tag per type (1 and "1" differ). Quality and flags are left out: a replay that an earlier validate
  * flagged is still the same reading. Names and units repeat from reading to reading: their hashes are cached.
  */
-export function fingerprint(measurements: Record<string, { value: unknown; unit?: string }>): number {
+export function fingerprint(measurements: Record<string, { value: unknown; unit?: string }>, names: readonly string[] = Object.keys(measurements)): number {
   let sum = 0;
-  for (const name in measurements) {
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     const m = measurements[name];
     let h = mix(textHash(name) ^ 0x9e3779b9);
     h = mix(h ^ valueHash(m.value));

@@ -5,13 +5,14 @@
  * check) accepts: anything it does not know (an aggregate's window or stats, meta, a property it has no rule for,
  * any doubt) answers `NaN`, and the caller asks ajv, which also gives the error message naming the path.
  *
- * Returns the timestamp in epoch ms when the reading is valid, else NaN ("ask ajv").
+ * Returns the timestamp in epoch ms when the reading is valid, else NaN ("ask ajv"); `out.names` gets the
+ * measurements' names (Object.keys), so that the caller walks them without another for-in.
  */
 
 const QUALITY = new Set(["GOOD", "ESTIMATED", "SUSPECT", "BAD"]);
 const PROTOCOL = new Set(["modbus", "bacnet", "senml", "json"]);
 
-export function fastReadingTime(x: unknown): number {
+export function fastReadingTime(x: unknown, out?: { names: string[] }): number {
   if (typeof x !== "object" || x === null || Array.isArray(x)) return NaN;
   const r = x as Record<string, unknown>;
   let known = 0;
@@ -41,13 +42,15 @@ export function fastReadingTime(x: unknown): number {
   if (ms !== ms) return NaN;
   const ms2 = r.measurements;
   if (typeof ms2 !== "object" || ms2 === null || Array.isArray(ms2)) return NaN;
-  let n = 0;
   const measurements = ms2 as Record<string, unknown>;
-  for (const name in measurements) {
+  const names = Object.keys(measurements);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
     if (name.length === 0 || !isMeasurement(measurements[name])) return NaN;
-    n++;
   }
-  return n > 0 ? ms : NaN;
+  if (names.length === 0) return NaN;
+  if (out) out.names = names;
+  return ms;
 }
 
 function isMeasurement(m: unknown): boolean {

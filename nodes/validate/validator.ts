@@ -159,6 +159,8 @@ export class Validator {
   private readonly historySize: number;
   private readonly needsHour: boolean;
   private readonly pool: Judged[] = [];
+  /** The names of the reading being judged (Object.keys of its measurements, once). */
+  private readonly shape = { names: [] as string[] };
   private hourCache = { key: NaN, hour: 0 };
 
   constructor(readonly opts: ValidatorOptions) {
@@ -209,7 +211,8 @@ export class Validator {
 
   private one(x: unknown, referenceMs: number, now: number, out: Outcome): void {
     // The common shape is checked by hand; anything else (and every error message) is ajv's.
-    let ts = fastReadingTime(x);
+    const shape = this.shape;
+    let ts = fastReadingTime(x, shape);
     if (ts !== ts) {
       const check = validateReading(x);
       if (!check.ok) {
@@ -218,7 +221,9 @@ export class Validator {
         return;
       }
       ts = Date.parse(check.reading.timestamp);
+      shape.names = Object.keys(check.reading.measurements);
     }
+    const names = shape.names;
     const reading = x as CanonicalReading;
     const dev = this.device(reading.deviceId, now);
     // Heard from: any reading that is one, whatever it is judged.
@@ -233,7 +238,7 @@ export class Validator {
     const keyTs = original === reading.timestamp ? ts : Date.parse(original);
     let fp = 0;
     if (this.dedup.enabled) {
-      fp = fingerprint(reading.measurements);
+      fp = fingerprint(reading.measurements, names);
       const v = this.dedup.check(reading.deviceId, keyTs, fp);
       if (v === "duplicate") {
         out.duplicates++;
@@ -250,7 +255,7 @@ export class Validator {
 
     // Clock drift against the reference time.
     const drift = checkDrift(ts, referenceMs, this.opts.drift);
-    const readingFlags: string[] = [];
+    let readingFlag: string | undefined; // time-corrected or drift
     let corrected: string | undefined;
     if (drift.kind !== "accept") {
       const secs = Math.round(drift.driftSeconds * 1000) / 1000;
@@ -267,10 +272,10 @@ export class Validator {
       // Correcting needs a source to keep the original in; a reading without one is flagged instead.
       if (drift.kind === "correct" && reading.source) {
         corrected = isoUtc(referenceMs);
-        readingFlags.push("time-corrected");
+        readingFlag = "time-corrected";
         this.count("time-corrected");
       } else {
-        readingFlags.push("drift");
+        readingFlag = "drift";
         this.count("drift");
       }
     }
@@ -281,7 +286,8 @@ export class Validator {
     const judged = this.pool;
     let n = 0;
     const hour = this.needsHour ? this.hourOf(ts) : 0;
-    for (const name in reading.measurements) {
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i];
       const m = reading.measurements[name];
       if (typeof m.value !== "number" || !Number.isFinite(m.value)) continue;
       const rules = this.rules(name, m.unit);
@@ -302,9 +308,9 @@ export class Validator {
       reading.timestamp = corrected;
     }
     let flagged = false;
-    for (const f of readingFlags) {
-      addFlag(reading, f);
-      if (FLAG_QUALITY[f] !== "GOOD") flagged = true;
+    if (readingFlag !== undefined) {
+      addFlag(reading, readingFlag);
+      if (FLAG_QUALITY[readingFlag] !== "GOOD") flagged = true;
     }
     for (let k = 0; k < n; k++) {
       const j = judged[k];
@@ -320,7 +326,7 @@ export class Validator {
           out.alerts.push({ alert: "counter-reset", deviceId: reading.deviceId, measurement: j.name, previous: j.s!.v[j.s!.v.length - 1], value: j.x, timestamp: reading.timestamp });
       }
     }
-    reading.quality = worstOf(reading);
+    reading.quality = worstOf(reading, names);
     for (let k = 0; k < n; k++) this.commit(dev, judged[k], ts, hour, reading.quality);
     if (this.dedup.enabled) this.dedup.add(reading.deviceId, keyTs, fp, now);
     out.passed.push(reading);
@@ -364,7 +370,7 @@ export class Validator {
     const x = m.value as number;
     const s = dev.series.get(name);
     const hits = j.hits;
-    hits.length = 0;
+    if (hits.length !== 0) hits.length = 0;
     // Neighbours in time: a reading older than the newest is checked against the readings around it.
     let prev = -1;
     let next = -1;
@@ -579,13 +585,13 @@ function addFlag(o: { flags?: string[] }, flag: string): void {
 }
 
 /** The worst of the reading's own quality, its measurements' and its flags'. */
-function worstOf(r: CanonicalReading): Quality {
+function worstOf(r: CanonicalReading, names: readonly string[]): Quality {
   let q: Quality = r.quality;
-  for (const name in r.measurements) {
-    const mq = r.measurements[name].quality;
+  for (let i = 0; i < names.length; i++) {
+    const mq = r.measurements[names[i]].quality;
     if (mq) q = worseQuality(q, mq);
   }
-  for (const f of r.flags ?? []) q = worseQuality(q, FLAG_QUALITY[f] ?? "GOOD");
+  if (r.flags) for (const f of r.flags) q = worseQuality(q, FLAG_QUALITY[f] ?? "GOOD");
   return q;
 }
 
