@@ -7,6 +7,7 @@
  * store-forward's age cap), and a hard cap on the number of keys evicts the oldest key when it bites, counted in
  * `capped`. Per device the keys are two sorted arrays of numbers (time, fingerprint): ~16 bytes a key, so 10,000
  * meters at 15-minute readings over 48 h (1.92 M keys) fit in tens of megabytes, not the gigabyte strings would take.
+ * Saved, a key is about 6 bytes of JSON (see DedupState).
  */
 interface DeviceKeys {
   /** Timestamps (epoch ms), ascending, from `head` on (the front is expired lazily). */
@@ -17,9 +18,13 @@ interface DeviceKeys {
 
 export type DedupVerdict = "new" | "duplicate" | "conflict";
 
-/** What the dedup store keeps across restarts: per device, its keys' times and fingerprints. */
+/**
+ * What the dedup store keeps across restarts: per device, its keys' times as Deltas (epoch seconds, the first one
+ * whole and each next one as the step from the one before, a run of equal steps as [step, count]), and their
+ * fingerprints as one text of 6 characters a key (32 bits in 6 × 6). About 6 bytes a key instead of 25. (The first format, two arrays of epoch ms and fingerprints, is still read.)
+ */
 export interface DedupState {
-  devices: Record<string, [number[], number[]]>;
+  devices: Record<string, [Deltas, string] | [number[], number[]]>;
 }
 
 export class DedupStore {
@@ -51,7 +56,7 @@ export class DedupStore {
     if (!d) return "new";
     const i = find(d, ts);
     if (i < 0) return "new";
-    return d.fp[i] === fp ? "duplicate" : "conflict";
+    return d.fp[i] === fp || d.fp[i] === ANY ? "duplicate" : "conflict";
   }
 
   /** Remember (device, ts), unless it is already outside the window at `now`. */
@@ -91,7 +96,10 @@ export class DedupStore {
 
   toJSON(): DedupState {
     const devices: DedupState["devices"] = {};
-    for (const [id, d] of this.devices) if (d.head < d.ts.length) devices[id] = [d.ts.slice(d.head), d.fp.slice(d.head)];
+    for (const [id, d] of this.devices) {
+      if (d.head >= d.ts.length) continue;
+      devices[id] = [timesToDeltas(d.ts, d.head), fingerprintsToText(d.fp, d.head)];
+    }
     return { devices };
   }
 
@@ -99,9 +107,19 @@ export class DedupStore {
   load(state: DedupState | undefined, now: number): void {
     if (!state || typeof state.devices !== "object" || state.devices === null) return;
     for (const [id, pair] of Object.entries(state.devices)) {
-      if (!Array.isArray(pair) || !Array.isArray(pair[0]) || !Array.isArray(pair[1])) continue;
-      const [ts, fp] = pair;
-      for (let i = 0; i < ts.length && i < fp.length; i++) if (typeof ts[i] === "number" && typeof fp[i] === "number") this.add(id, ts[i], fp[i], now);
+      if (!Array.isArray(pair) || !Array.isArray(pair[0])) continue;
+      let ts: number[];
+      let fp: number[];
+      if (typeof pair[1] === "string") {
+        ts = deltasToTimes(pair[0] as unknown[]);
+        fp = textToFingerprints(pair[1]);
+      } else if (Array.isArray(pair[1])) {
+        // The first format: epoch ms, and CRC-32 fingerprints that the present fingerprint cannot be compared
+        // with: a reading with such a key is taken as an exact duplicate (dropped and counted, never rejected).
+        ts = pair[0] as number[];
+        fp = pair[1].map((x) => (typeof x === "number" ? ANY : NaN));
+      } else continue;
+      for (let i = 0; i < ts.length && i < fp.length; i++) if (typeof ts[i] === "number" && Number.isFinite(ts[i]) && typeof fp[i] === "number" && Number.isFinite(fp[i])) this.add(id, ts[i], fp[i], now);
     }
   }
 
@@ -137,6 +155,92 @@ export class DedupStore {
     this.count--;
     this.capped++;
   }
+}
+
+/** Saved times: epoch seconds, the first whole, then each step from the one before; `[step, n]` is n equal steps. */
+export type Deltas = (number | [number, number])[];
+
+/**
+ * Ascending epoch-ms times from `from` on → Deltas. Seconds keep the milliseconds as a fraction (exact after
+ * Math.round(x * 1000) on the way back). Meters read on a period, so 192 keys of 15-minute readings are
+ * `[1770000000, [900, 191]]`.
+ */
+export function timesToDeltas(ts: readonly number[], from = 0): Deltas {
+  const out: Deltas = [];
+  let prev = 0;
+  for (let i = from; i < ts.length; ) {
+    const step = ts[i] - prev;
+    let k = i + 1;
+    if (i > from) while (k < ts.length && ts[k] - ts[k - 1] === step) k++;
+    out.push(k - i >= 3 ? [step / 1000, k - i] : step / 1000);
+    if (k - i < 3) k = i + 1;
+    prev = ts[k - 1];
+    i = k;
+  }
+  return out;
+}
+
+/** The reverse of timesToDeltas; anything that is not a finite number makes the rest NaN (skipped by the caller). */
+export function deltasToTimes(d: readonly unknown[]): number[] {
+  const out: number[] = [];
+  let t = 0;
+  for (const x of d) {
+    if (typeof x === "number" && Number.isFinite(x)) out.push((t += Math.round(x * 1000)));
+    else if (Array.isArray(x) && typeof x[0] === "number" && Number.isFinite(x[0]) && Number.isInteger(x[1]) && x[1] > 0 && x[1] <= 1e7) {
+      const step = Math.round(x[0] * 1000);
+      for (let k = 0; k < x[1]; k++) out.push((t += step));
+    } else {
+      out.push(NaN);
+      t = NaN;
+    }
+  }
+  return out;
+}
+
+/** A key restored from the first format: any fingerprint matches it. */
+const ANY = -1;
+
+const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+const B64_INDEX = new Int8Array(128).fill(-1);
+const B64_CODE = new Uint8Array(64);
+for (let i = 0; i < 64; i++) {
+  B64_INDEX[B64.charCodeAt(i)] = i;
+  B64_CODE[i] = B64.charCodeAt(i);
+}
+
+/** 32-bit fingerprints → 6 characters each (the top one carries 2 bits). */
+function fingerprintsToText(fp: readonly number[], from: number): string {
+  const out = Buffer.allocUnsafe((fp.length - from) * 6);
+  let o = 0;
+  for (let i = from; i < fp.length; i++) {
+    const x = fp[i] === ANY ? 0xffffffff : fp[i] >>> 0;
+    out[o++] = B64_CODE[x >>> 30];
+    out[o++] = B64_CODE[(x >>> 24) & 63];
+    out[o++] = B64_CODE[(x >>> 18) & 63];
+    out[o++] = B64_CODE[(x >>> 12) & 63];
+    out[o++] = B64_CODE[(x >>> 6) & 63];
+    out[o++] = B64_CODE[x & 63];
+  }
+  return out.toString("latin1");
+}
+
+/** The reverse; a damaged group gives NaN (that key is skipped). */
+function textToFingerprints(s: string): number[] {
+  const out = new Array<number>(Math.floor(s.length / 6));
+  for (let k = 0; k < out.length; k++) {
+    let x = 0;
+    for (let j = 0; j < 6; j++) {
+      const c = s.charCodeAt(k * 6 + j);
+      const v = c < 128 ? B64_INDEX[c] : -1;
+      if (v < 0 || (j === 0 && v > 3)) {
+        x = NaN;
+        break;
+      }
+      x = x * 64 + v;
+    }
+    out[k] = x === 0xffffffff ? ANY : x;
+  }
+  return out;
 }
 
 function lowerBound(d: DeviceKeys, ts: number): number {

@@ -10,7 +10,7 @@
 import { DateTime } from "luxon";
 import { type CanonicalReading, type Measurement, type Quality, validateReading, worseQuality } from "../shared/canonical-reading";
 import { isoUtc } from "../shared/time";
-import { DedupStore, fingerprint, type DedupState } from "./dedup";
+import { DedupStore, deltasToTimes, fingerprint, timesToDeltas, type DedupState, type Deltas } from "./dedup";
 import { checkDrift, type DriftPolicy } from "./drift";
 import { fastReadingTime } from "./fast-check";
 import { rulesFor, type CompiledRule, type RuleAction } from "./rules";
@@ -98,9 +98,15 @@ interface Device {
   counts: Counts;
 }
 
+/**
+ * The saved state. Version 2 (smaller): a series' times `t` are Deltas (epoch seconds, the first whole, then the
+ * steps, runs of equal steps as [step, count]: see timesToDeltas); the times the device's series share (they are
+ * read together) are saved once, as the device's `t`, and a series without its own `t` has those; the baselines'
+ * mean and m2 keep 10 significant digits. Version 1 (epoch ms per series) is still read.
+ */
 export interface ValidatorState {
-  version: 1;
-  devices: Record<string, { h: number; s?: 1; d?: number; c: Counts; m: Record<string, { t: number[]; v: number[]; r: number; a?: Baseline; hr?: (Baseline | null)[] }> }>;
+  version: 1 | 2;
+  devices: Record<string, { h: number; s?: 1; d?: number; c: Counts; t?: Deltas; m: Record<string, { t?: number[] | Deltas; v: number[]; r: number; a?: Baseline; hr?: (Baseline | null)[] }> }>;
   dedup: DedupState;
   totals: Counts;
   rules: Record<string, number>;
@@ -553,24 +559,47 @@ export class Validator {
     const devices: ValidatorState["devices"] = {};
     for (const [id, d] of this.devices) {
       const m: ValidatorState["devices"][string]["m"] = {};
-      for (const [name, s] of d.series) m[name] = { t: s.t, v: s.v, r: s.run, ...(s.all ? { a: s.all } : {}), ...(s.hours ? { hr: s.hours } : {}) };
-      devices[id] = { h: d.heard, ...(d.silent ? { s: 1 as const } : {}), ...(Number.isFinite(d.driftAlert) ? { d: d.driftAlert } : {}), c: d.counts, m };
+      let shared: number[] | undefined;
+      for (const [name, s] of d.series) {
+        shared ??= s.t;
+        const e: ValidatorState["devices"][string]["m"][string] = { v: s.v, r: s.run };
+        if (!sameNumbers(s.t, shared)) e.t = timesToDeltas(s.t);
+        if (s.all) e.a = shortBaseline(s.all);
+        if (s.hours) {
+          const hr = new Array<Baseline | null>(s.hours.length);
+          for (let i = 0; i < hr.length; i++) {
+            const b = s.hours[i];
+            hr[i] = b ? shortBaseline(b) : null;
+          }
+          e.hr = hr;
+        }
+        m[name] = e;
+      }
+      const e: ValidatorState["devices"][string] = { h: d.heard, c: d.counts, m };
+      if (d.silent) e.s = 1;
+      if (Number.isFinite(d.driftAlert)) e.d = d.driftAlert;
+      if (shared) e.t = timesToDeltas(shared);
+      devices[id] = e;
     }
-    return { version: 1, devices, dedup: this.dedup.toJSON(), totals: { ...this.totals }, rules: { ...this.ruleCounts } };
+    return { version: 2, devices, dedup: this.dedup.toJSON(), totals: Object.assign({}, this.totals), rules: Object.assign({}, this.ruleCounts) };
   }
 
   /** Restore a state saved by toJSON. Unknown or damaged parts are skipped, never believed. */
   load(state: ValidatorState | undefined, now: number): void {
-    if (!state || state.version !== 1) return;
+    if (!state || (state.version !== 1 && state.version !== 2)) return;
     for (const [id, d] of Object.entries(state.devices ?? {})) {
       if (!d || typeof d !== "object") continue;
       const dev = this.device(id, typeof d.h === "number" ? d.h : now);
       dev.silent = d.s === 1;
       if (typeof d.d === "number") dev.driftAlert = d.d;
       if (d.c) Object.assign(dev.counts, d.c);
+      const shared = state.version === 2 && Array.isArray(d.t) ? deltasToTimes(d.t) : undefined;
       for (const [name, s] of Object.entries(d.m ?? {})) {
-        if (!s || !Array.isArray(s.t) || !Array.isArray(s.v)) continue;
-        dev.series.set(name, { t: s.t, v: s.v, run: typeof s.r === "number" ? s.r : 0, ...(Array.isArray(s.a) ? { all: s.a } : {}), ...(Array.isArray(s.hr) ? { hours: s.hr } : {}) });
+        if (!s || !Array.isArray(s.v)) continue;
+        const t: unknown = state.version === 1 ? s.t : Array.isArray(s.t) ? deltasToTimes(s.t) : shared?.slice();
+        if (!Array.isArray(t)) continue;
+        if (t.length !== s.v.length || t.some((x) => typeof x !== "number" || !Number.isFinite(x)) || s.v.some((x) => typeof x !== "number")) continue;
+        dev.series.set(name, { t: t as number[], v: s.v, run: typeof s.r === "number" ? s.r : 0, ...(Array.isArray(s.a) ? { all: s.a } : {}), ...(Array.isArray(s.hr) ? { hours: s.hr } : {}) });
       }
     }
     this.dedup.load(state.dedup, now);
@@ -594,6 +623,28 @@ function worstOf(r: CanonicalReading, names: readonly string[]): Quality {
   if (r.flags) for (const f of r.flags) q = worseQuality(q, FLAG_QUALITY[f] ?? "GOOD");
   return q;
 }
+
+function sameNumbers(a: readonly number[], b: readonly number[]): boolean {
+  if (a === b) return true;
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** A baseline to save: n exact, mean and m2 to 10 significant digits (a relative change below 1e-9). */
+function shortBaseline(b: Baseline): Baseline {
+  return [b[0], digits10(b[1]), digits10(b[2])];
+}
+
+/** x to 10 significant digits (toPrecision is ten times slower, and this runs for every baseline of every device). */
+function digits10(x: number): number {
+  if (x === 0 || !Number.isFinite(x)) return x;
+  const p = 9 - Math.floor(Math.log10(Math.abs(x)));
+  if (p <= 0 || p > 300) return x;
+  const f = POW10[p] ?? 10 ** p;
+  return Math.round(x * f) / f;
+}
+const POW10 = Array.from({ length: 40 }, (_, i) => 10 ** i);
 
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;

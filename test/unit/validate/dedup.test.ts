@@ -1,6 +1,6 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { DedupStore, fingerprint } from "../../../nodes/validate/dedup";
+import { DedupStore, deltasToTimes, fingerprint, timesToDeltas } from "../../../nodes/validate/dedup";
 
 const H = 3_600_000;
 const T0 = Date.parse("2026-02-08T00:00:00.000Z");
@@ -91,5 +91,32 @@ describe("validate: the dedup store", () => {
         seen.add(fp(r));
       }
     assert.ok(seen.size >= 96_000 - 3, `${96_000 - seen.size} collisions in 96,000`);
+  });
+
+  it("saves times as epoch-second steps, runs of equal steps as [step, count], milliseconds exact", () => {
+    const t0 = Date.parse("2026-02-08T00:00:00.000Z");
+    const q = Array.from({ length: 192 }, (_, i) => t0 + i * 900_000);
+    assert.deepEqual(timesToDeltas(q), [t0 / 1000, [900, 191]]);
+    const odd = [t0 + 1, t0 + 2, t0 + 1003, t0 + 2004, t0 + 3005, t0 + 3006, t0 + 90_000_000_123];
+    assert.deepEqual(deltasToTimes(JSON.parse(JSON.stringify(timesToDeltas(odd)))), odd);
+    assert.deepEqual(deltasToTimes(timesToDeltas(q)), q);
+    assert.deepEqual(timesToDeltas([]), []);
+    // A damaged entry makes the rest unusable (NaN), never a wrong time.
+    assert.deepEqual(deltasToTimes([t0 / 1000, "x", 900]).map(Number.isNaN), [false, true, true]);
+  });
+
+  it("the saved keys take about 6 bytes each: 192 quarter-hour keys of a meter in under 1,300 bytes, and come back the same", () => {
+    const t0 = Date.now() - 47 * 3_600_000;
+    const s = new DedupStore(48 * 3_600_000, 1_000_000);
+    for (let i = 0; i < 192; i++) s.add("meter-000000042", t0 + i * 900_000, fingerprint({ e: { value: i } }), t0 + i * 900_000);
+    const text = JSON.stringify(s.toJSON());
+    assert.ok(text.length < 1300, `${text.length} bytes`);
+    const r = new DedupStore(48 * 3_600_000, 1_000_000);
+    r.load(JSON.parse(text), t0 + 191 * 900_000);
+    assert.equal(r.size, 192);
+    assert.deepEqual(r.toJSON(), s.toJSON());
+    assert.equal(r.check("meter-000000042", t0 + 5 * 900_000, fingerprint({ e: { value: 5 } })), "duplicate");
+    assert.equal(r.check("meter-000000042", t0 + 5 * 900_000, fingerprint({ e: { value: 6 } })), "conflict");
+    assert.equal(r.check("meter-000000042", t0 + 5 * 900_000 + 1, fingerprint({ e: { value: 5 } })), "new");
   });
 });

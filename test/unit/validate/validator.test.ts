@@ -342,8 +342,52 @@ describe("validate: the engine", () => {
       assert.deepEqual(b.toJSON(), a.toJSON());
       assert.equal(feed(b, reading(T0 + 9 * Q, { energy: 109 })).duplicates, 1);
       assert.equal(feed(b, reading(T0 + 10 * Q, { energy: 90 })).passed[0].measurements.energy.flags?.[0], "counter-decrease");
-      b.load({ version: 2 } as never, T0);
+      b.load({ version: 3 } as never, T0);
       b.load(undefined, T0);
+    });
+
+    it("the state document stays small: 96 readings of a 20-measurement meter with the five rules of the bench are under 5.5 kB (the first format took 11)", () => {
+      // The bench's rules (bench/validate.bench.js); 10,000 such meters over 48 h are what issue 8 sizes.
+      const rules: Rule[] = [
+        { measurement: "energy*", monotonic: true, rollover: 99999.9, maxRatePerHour: 100 },
+        { measurement: "voltage*", min: 180, max: 260 },
+        { measurement: "current*", min: 0, max: 100 },
+        { measurement: "power*", sigma: 4, sigmaBy: "hour", sigmaWarmup: 96 },
+        { measurement: "temp*", flatline: 96 },
+      ];
+      const names = ["energyImport", "energyExport", "energyReactive", "energyApparent", "voltageL1", "voltageL2", "voltageL3", "currentL1", "currentL2", "currentL3", "powerActive", "powerReactive", "powerApparent", "powerFactor", "temperature", "frequency", "thd", "tempCase", "voltageN", "currentN"];
+      const a = v(rules);
+      const t0 = Date.now() - 47 * 3_600_000;
+      for (let k = 0; k < 192; k++) {
+        const values: Record<string, number> = {};
+        names.forEach((n, i) => (values[n] = n.startsWith("energy") ? 1000 + k * 0.25 + i : n.startsWith("voltage") ? 230 + (k % 7) / 10 : n.startsWith("power") ? 5 + ((k * 7 + i) % 11) / 10 + k / 1000 : 20 + (k % 5)));
+        a.validate(reading(t0 + k * Q, values, "meter-000000042", "V"), t0 + k * Q, t0 + k * Q);
+      }
+      const text = JSON.stringify(a.toJSON());
+      assert.ok(text.length < 5500, `${text.length} bytes for one meter`);
+      // And it is the same state after a restart.
+      const b = v(rules);
+      b.load(JSON.parse(text), t0 + 192 * Q);
+      assert.equal(JSON.stringify(b.toJSON()), text);
+    });
+
+    it("a first-format state (version 1: epoch ms, CRC-32 fingerprints) is still read; its keys drop a replay as a duplicate, never as a conflict", () => {
+      const rules: Rule[] = [{ measurement: "energy", monotonic: true }];
+      const v1 = {
+        version: 1,
+        devices: { "meter-001": { h: T0, c: { passed: 2, flagged: 0, rejected: 0, duplicates: 0 }, m: { energy: { t: [T0, T0 + Q], v: [100, 101], r: 1 } } } },
+        dedup: { devices: { "meter-001": [[T0, T0 + Q], [123456789, 987654321]] } },
+        totals: { passed: 2, flagged: 0, rejected: 0, duplicates: 0 },
+        rules: {},
+      };
+      const b = v(rules);
+      b.load(v1 as never, T0 + 2 * Q);
+      assert.equal(feed(b, reading(T0 + Q, { energy: 101 })).duplicates, 1);
+      assert.equal(feed(b, reading(T0 + 2 * Q, { energy: 100.5 })).passed[0].measurements.energy.flags?.[0], "counter-decrease", "the series came back");
+      // Saved again in the present format, and read back, the old keys still match any fingerprint.
+      const c = v(rules);
+      c.load(JSON.parse(JSON.stringify(b.toJSON())), T0 + 3 * Q);
+      assert.equal(feed(c, reading(T0, { energy: 100 })).duplicates, 1);
     });
   });
 });
