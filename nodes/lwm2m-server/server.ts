@@ -477,6 +477,11 @@ export class Lwm2mServer implements Lwm2mServerApi {
     this.waiting.clear();
     for (const h of [...this.inflight]) h.abort();
     this.inflight.clear();
+    try {
+      this.agent?.close(); // aborts every request still retransmitting, before the socket goes
+    } catch {
+      // nothing in flight
+    }
     return new Promise((resolve) => {
       try {
         this.coap?.close();

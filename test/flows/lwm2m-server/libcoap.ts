@@ -14,10 +14,11 @@ export interface CoapClientResult {
 }
 
 /** One request by coap-client-notls, its answer read from its debug log (the response's header line). */
-export function coapClient(method: string, uri: string, opts: { payload?: string; contentFormat?: number; waitSeconds?: number; bindPort?: number } = {}): Promise<CoapClientResult> {
+export function coapClient(method: string, uri: string, opts: { payload?: string; payloadFile?: string; contentFormat?: number; waitSeconds?: number; bindPort?: number } = {}): Promise<CoapClientResult> {
   const args = ["-v", "7", "-B", String(opts.waitSeconds ?? 3), "-m", method];
   if (opts.contentFormat !== undefined) args.push("-t", String(opts.contentFormat));
   if (opts.payload !== undefined) args.push("-e", opts.payload);
+  if (opts.payloadFile !== undefined) args.push("-f", opts.payloadFile);
   if (opts.bindPort !== undefined) args.push("-p", String(opts.bindPort));
   args.push(uri);
   return new Promise((resolve) => {
