@@ -145,14 +145,14 @@ export async function firmwareUpdate(
     deadline = Date.now() + o.stateTimeoutMs;
     for (;;) {
       if (isClosed()) return fail(null, "the node closed during the update", true);
-      if (registeredAgain) {
-        try {
-          state = await readInt(STATE);
-          result = await readInt(RESULT);
-          if (result !== 0 && state !== 3) break;
-        } catch {
-          // the device may still be starting
-        }
+      try {
+        state = await readInt(STATE);
+        result = await readInt(RESULT);
+        // Success counts once the device has come back (registered again); a failure (cancelled, deferred, or a
+        // failed update) whenever the device reports it.
+        if (state !== 3 && ((registeredAgain && result !== 0) || result > 1)) break;
+      } catch {
+        // rebooting: it answers again once it has registered
       }
       if (Date.now() > deadline) {
         return fail(result || null, registeredAgain ? `State stuck at Updating for ${Math.round(o.stateTimeoutMs / 1000)} s` : `the device did not register again within ${Math.round(o.stateTimeoutMs / 1000)} s of Update`, true);
