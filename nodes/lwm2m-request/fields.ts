@@ -13,6 +13,6 @@ export const FIELDS = {
   endpoint: { kind: "text", label: "Endpoint", default: "", maxLength: 256 },
   format: { kind: "enum", label: "Content format", default: "auto", values: ["auto", "tlv", "senml-json", "senml-cbor", "text"] },
   timeoutSeconds: { kind: "number", label: "Timeout seconds", default: 0, min: 0, max: 600, zeroMeans: "the server's request timeout", unit: "s" },
-  queueWaitSeconds: { kind: "number", label: "Queue mode wait seconds", default: 60, min: 0, max: 86400, unit: "s", zeroMeans: "do not wait for a sleeping device" },
+  queueWaitSeconds: { kind: "number", label: "Queue wait seconds", default: 60, min: 0, max: 86400, unit: "s", zeroMeans: "do not wait for a sleeping device" },
   stateTimeoutSeconds: { kind: "number", label: "Firmware state timeout seconds", default: 300, min: 1, max: 86400, unit: "s" },
 } satisfies FieldSpecs;

@@ -3,7 +3,7 @@
  * check the answer's code, decode its payload. Errors name the endpoint, the operation, the path and the cause.
  */
 import { CONTENT_FORMAT, decode, encode, parseLinkFormat } from "../shared/lwm2m";
-import { DeviceError, type DeviceRequest, type DeviceResponse, type Lwm2mServerApi, type Observation } from "../shared/lwm2m/registry";
+import { type DeviceRequest, type DeviceResponse, type Lwm2mServerApi, type Observation } from "../shared/lwm2m/registry";
 import { CODE_TEXT, attributesQuery } from "./config";
 import type { Op } from "./fields";
 
@@ -98,7 +98,7 @@ export async function runOp(server: Lwm2mServerApi, op: Exclude<Op, "observe" | 
       return { code: res.code, contentFormat: res.contentFormat, payload: decodeAnswer(res, "/", endpoint) };
     }
     case "cancel-observe": {
-      if (!server.registration(endpoint)) throw new DeviceError(`unknown endpoint "${endpoint}": it is not registered with this server`, "unknown-endpoint", endpoint);
+      // Idempotent: nothing to cancel (an endpoint gone, or never observed) is not an error.
       const n = server.cancelObservations(endpoint, path);
       return { code: "", payload: { cancelled: n } };
     }
