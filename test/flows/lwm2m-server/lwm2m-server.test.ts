@@ -109,6 +109,26 @@ describe("lwm2m-server with lwm2m-in", function () {
     seen.dispose();
   });
 
+  it("LwM2M 1.1 Send: coap-client-notls posts SenML JSON to /dp from its registered port; lwm2m-in gives the decoded values", async () => {
+    await load(NODES, flow(dir, 0));
+    const seen = capture(["events"]);
+    const base = `coap://127.0.0.1:${(await serverOf("srv")!.listeningOn()).port}`;
+    const devPort = await freePort();
+    assert.equal((await coapClient("post", `${base}/rd?ep=sender&lt=300&lwm2m=1.1`, { payload: "</3/0>", contentFormat: 40, bindPort: devPort })).code, "2.01");
+    // SenML JSON per LwM2M 1.1 Core §7.4.4 (names are paths, bn + n concatenated).
+    const senml = JSON.stringify([{ bn: "/3/0/", n: "9", v: 87 }, { n: "10", v: 120 }]);
+    const sent = await coapClient("post", `${base}/dp`, { payload: senml, contentFormat: 110, bindPort: devPort });
+    assert.equal(sent.code, "2.04");
+    await waitFor(() => events(seen.events, "send").length === 1, "send");
+    const e = events(seen.events, "send")[0].payload;
+    assert.equal(e.endpoint, "sender");
+    assert.equal(e.path, "/dp");
+    assert.deepEqual(e.value, { "3": { "0": { "9": 87, "10": 120 } } });
+    // From an address that is not registered: 4.04, no event.
+    assert.equal((await coapClient("post", `${base}/dp`, { payload: senml, contentFormat: 110 })).code, "4.04");
+    seen.dispose();
+  });
+
   it("coap-node (an LwM2M 1.0 client in JavaScript) registers, and answers a read sent from the server's own port", async () => {
     await load(NODES, flow(dir, 0));
     const seen = capture(["events"]);
