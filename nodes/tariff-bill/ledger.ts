@@ -126,9 +126,10 @@ export class Ledger {
     if (d.closedUntil !== undefined && start < d.closedUntil) return { ok: false, deviceId, reason: `outside any open period: ${new Date(start).toISOString()} is in a period already billed (through ${new Date(d.closedUntil).toISOString()})` };
     let p: OpenPeriod | undefined;
     if (this.opts.period === "month") {
-      const mo = this.monthOf(start);
-      p = d.open.find((o) => o.start === mo.start);
+      // The open month holding the interval, without asking tzdata (luxon's zone offsets cost ~150 µs a reading).
+      p = d.open.find((o) => start >= o.start && o.end !== null && start < o.end);
       if (!p) {
+        const mo = this.monthOf(start);
         p = { start: mo.start, end: mo.end, intervals: new Map() };
         d.open.push(p);
         d.open.sort((a, b) => a.start - b.start);
