@@ -88,7 +88,8 @@ export = (RED: NodeAPI) => {
       if (r.lost > 0) lostShownUntil = Date.now() + 60_000;
       if (r.records > 0 || r.lost > 0 || r.tornBytes > 0) {
         const text = t("store-forward.log.recovered", { records: r.records, lost: r.lost, torn: r.tornBytes, dir: cfg.journal.dir });
-        if (r.lost > 0) node.warn(`${text} ${t("store-forward.log.quarantined", { files: r.quarantined.join(", ") })}`);
+        // Records lost to corruption have a quarantined copy of their segment; those of a deleted segment have none.
+        if (r.lost > 0) node.warn(r.quarantined.length ? `${text} ${t("store-forward.log.quarantined", { files: r.quarantined.join(", ") })}` : text);
         else node.log(text);
       }
 
