@@ -8,11 +8,12 @@
  * version installed; `result=N` makes the update fail with Update Result N (2-7 and 9 while downloading; 8, 10 and
  * 11 at Update); `stuck=downloading` or `stuck=updating` leaves the state there.
  */
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import { EventEmitter } from "node:events";
 import { Agent, createServer, type IncomingMessage, type OutgoingMessage, type Server } from "coap";
 import { toBinary } from "coap/dist/lib/option_converter";
 import { CONTENT_FORMAT, decode, encode } from "../shared/lwm2m";
+import { guardedSocket } from "../shared/lwm2m/udp";
 import { readings, MEMORY_TOTAL_KB, type Profile } from "./profiles";
 
 export interface DeviceOptions {
@@ -69,6 +70,7 @@ export class SimDevice extends EventEmitter {
   private fw = { uri: "", state: 0, result: 0, pkgVersion: "", pending: "" };
   private observers = new Map<string, Set<{ res: OutgoingMessage; format: number }>>();
   private closed = false;
+  private closeSocket?: () => Promise<void>;
   reboots = 0;
   registrations = 0;
   private readonly now: () => number;
@@ -145,8 +147,10 @@ export class SimDevice extends EventEmitter {
 
   start(): Promise<void> {
     return new Promise((resolve, reject) => {
-      const sock = dgram.createSocket("udp4");
+      const guarded = guardedSocket("udp4", (err) => this.emit("error", err));
+      const sock = guarded.sock;
       this.sock = sock;
+      this.closeSocket = guarded.close;
       sock.once("error", reject);
       sock.bind(0, "127.0.0.1", () => {
         sock.off("error", reject);
@@ -467,14 +471,7 @@ export class SimDevice extends EventEmitter {
     } catch {
       // not listening
     }
-    await new Promise<void>((resolve) => {
-      if (!this.sock) return resolve();
-      try {
-        this.sock.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
+    await this.closeSocket?.();
   }
 }
 

@@ -8,10 +8,11 @@
  * No Node-RED here: the wrapper (lwm2m-server.ts) wires the state file, the registry and the admin endpoint.
  */
 import crypto from "node:crypto";
-import dgram from "node:dgram";
+import type dgram from "node:dgram";
 import { EventEmitter } from "node:events";
 import { toBinary } from "coap/dist/lib/option_converter";
 import { Agent, createServer, type IncomingMessage, type OutgoingMessage, type Server } from "coap";
+import { guardedSocket } from "../shared/lwm2m/udp";
 import { DeviceError, type DeviceRequest, type DeviceResponse, type Lwm2mEvent, type Lwm2mServerApi, type Observation, type Registration } from "../shared/lwm2m/registry";
 
 export interface ServerOptions {
@@ -76,6 +77,7 @@ export class Lwm2mServer implements Lwm2mServerApi {
   private agent?: Agent;
   private sweep?: NodeJS.Timeout;
   private closed = false;
+  private closeSocket?: () => Promise<void>;
   private listening?: Promise<void>;
   private readonly now: () => number;
 
@@ -90,8 +92,10 @@ export class Lwm2mServer implements Lwm2mServerApi {
     if (this.listening) return this.listening;
     this.listening = new Promise((resolve, reject) => {
       const type = this.opts.bind.includes(":") ? "udp6" : "udp4";
-      const sock = dgram.createSocket({ type, reuseAddr: false });
+      const guarded = guardedSocket(type, (err) => this.events.emit("error", err));
+      const sock = guarded.sock;
       this.sock = sock;
+      this.closeSocket = guarded.close;
       const onStartError = (err: Error) => reject(err);
       sock.once("error", onStartError);
       sock.bind(this.opts.port, this.opts.bind, () => {
@@ -482,20 +486,12 @@ export class Lwm2mServer implements Lwm2mServerApi {
     } catch {
       // nothing in flight
     }
-    return new Promise((resolve) => {
-      try {
-        this.coap?.close();
-      } catch {
-        /* not listening */
-      }
-      const sock = this.sock;
-      this.sock = undefined;
-      if (!sock) return resolve();
-      try {
-        sock.close(() => resolve());
-      } catch {
-        resolve();
-      }
-    });
+    try {
+      this.coap?.close();
+    } catch {
+      /* not listening */
+    }
+    this.sock = undefined;
+    return this.closeSocket ? this.closeSocket() : Promise.resolve();
   }
 }
