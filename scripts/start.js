@@ -23,6 +23,11 @@ const port = Number(process.env.PORT || 1880);
 const host = process.env.HOST || "127.0.0.1";
 const loopback = /^(127\.|::1$|localhost$)/.test(host);
 const mqttPort = Number(process.env.MQTT_PORT || 1883);
+// The smart-metering lab: meter-sim's Modbus TCP server (and the Flex-Getter's client) on 127.0.0.1:MODBUS_PORT,
+// its simulated time at SIM_SPEED × real time from SIM_START (an ISO time with its offset; empty: the deploy).
+const modbusPort = Number(process.env.MODBUS_PORT || 5020);
+const simSpeed = process.env.SIM_SPEED;
+const simStart = process.env.SIM_START;
 
 if (!fs.existsSync(path.join(root, "dist"))) {
   execFileSync(process.execPath, [path.join(__dirname, "build.js")], { stdio: "inherit" });
@@ -42,7 +47,14 @@ const flows = fs
   .filter((f) => f.endsWith(".json"))
   .sort()
   .flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, "flows", f), "utf8")))
-  .map((n) => (n.type === "mqtt-broker" && n.broker === "127.0.0.1" ? { ...n, port: String(mqttPort) } : n));
+  .map((n) => {
+    if (n.type === "mqtt-broker" && n.broker === "127.0.0.1") return { ...n, port: String(mqttPort) };
+    if (n.type === "modbus-client" && n.tcpHost === "127.0.0.1") return { ...n, tcpPort: String(modbusPort) };
+    if (n.type === "meter-sim" && n.server === "on") {
+      return { ...n, port: String(modbusPort), ...(simSpeed ? { speed: simSpeed } : {}), ...(simStart ? { start: simStart } : {}) };
+    }
+    return n;
+  });
 fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flows, null, 2));
 
 const settings = path.join(userDir, "settings.js");
@@ -103,6 +115,10 @@ async function main() {
   const red = require.resolve("node-red/red.js", { paths: [root] });
   const shown = userDir.startsWith(root + path.sep) ? path.relative(root, userDir) : userDir;
   for (const url of editorUrls()) console.log(`M2M demo: Node-RED at ${url} (user directory ${shown}/)`);
+  console.log(
+    `M2M demo: smart-metering lab: meter-sim's Modbus TCP server on 127.0.0.1:${modbusPort}, ` +
+      `simulated time at ${simSpeed || "288"}x${simStart ? ` from ${simStart}` : ""}; bills on MQTT topic m2m-cloud/bills`,
+  );
   if (!loopback) {
     console.log(
       `M2M demo: WARNING: HOST=${host} opens the editor to the network, and it has no password: anyone who can reach ` +
