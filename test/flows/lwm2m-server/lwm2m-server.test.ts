@@ -7,15 +7,16 @@
  * Expected codes: OMA LwM2M 1.1 Transport §6.4 (Register 2.01 Created with Location-Path rd/{id}; Update 2.04,
  * 4.04 for an unknown registration; De-register 2.02).
  */
-import { afterEach, before, beforeEach, describe, it } from "mocha";
+import { after, afterEach, before, beforeEach, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import lwm2mServer = require("../../../nodes/lwm2m-server/lwm2m-server");
 import lwm2mIn = require("../../../nodes/lwm2m-in/lwm2m-in");
+import { decode } from "../../../nodes/shared/lwm2m";
 import { serverOf } from "../../../nodes/shared/lwm2m/registry";
-import { capture, catchAndComplete, core, getNode, init, load, redeploy, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, catchAndComplete, core, getNode, helper, init, load, redeploy, unload, waitFor, type Msg } from "../../helpers/node-red";
 import { freePort } from "../../helpers/ports";
 import { coapClient } from "./libcoap";
 
@@ -42,6 +43,8 @@ describe("lwm2m-server with lwm2m-in", function () {
   this.timeout(30_000);
   let dir: string;
   before(() => init());
+  before(() => new Promise<void>((r) => helper.startServer(r)));
+  after(() => new Promise<void>((r) => helper.stopServer(r)));
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "m2m-lwm2m-server-"));
   });
@@ -143,9 +146,15 @@ describe("lwm2m-server with lwm2m-in", function () {
       await waitFor(() => events(seen.events, "registered").length === 1, "registered");
       const objects = events(seen.events, "registered")[0].payload.registration.objects;
       assert.ok(objects.includes("/3/0") && objects.includes("/3303/0"), objects.join(" "));
-      const res = await server.request("coap-node-1", { method: "GET", path: "/3303/0/5700" });
+      // Its Device object, as lwm2m-request reads it (coap-node answers in TLV).
+      const res = await server.request("coap-node-1", { method: "GET", path: "/3/0" });
       assert.equal(res.code, "2.05");
-      assert.ok(res.payload.length > 0);
+      assert.equal(res.contentFormat, 11542);
+      const device = decode(res.payload, res.contentFormat as number, "/3/0") as Msg;
+      assert.equal(typeof device["0"], "string", JSON.stringify(device));
+      assert.ok(device["0"].length > 0, "a manufacturer");
+      const model = await server.request("coap-node-1", { method: "GET", path: "/3/0/1", accept: 0 });
+      assert.equal(decode(model.payload, model.contentFormat as number, "/3/0/1"), device["1"], "the same model read alone, as text");
     } finally {
       await new Promise<void>((resolve) => cnode.deregister(() => resolve()));
     }
@@ -163,6 +172,21 @@ describe("lwm2m-server with lwm2m-in", function () {
     await redeploy(f, "full");
     assert.equal(serverOf("srv")!.registration("survivor")?.id, reg.locationPath[1]);
     assert.equal((await coapClient("post", `${base}/rd/${reg.locationPath[1]}`)).code, "2.04");
+  });
+
+  it("the endpoint table of the editor lists what registered (GET /m2m/lwm2m-server/<id>/endpoints)", async () => {
+    await load(NODES, flow(dir, 0));
+    const { port } = await serverOf("srv")!.listeningOn();
+    await coapClient("post", `coap://127.0.0.1:${port}/rd?ep=table-1&lt=120&b=UQ`, { payload: "</3/0>,</4/0>", contentFormat: 40 });
+    const res = await helper.request().get("/m2m/lwm2m-server/srv/endpoints").expect(200);
+    assert.equal(res.body.running, true);
+    assert.equal(res.body.listening.port, port);
+    assert.equal(res.body.endpoints.length, 1);
+    const e = res.body.endpoints[0];
+    assert.deepEqual([e.endpoint, e.address, e.lifetime, e.queue, e.objects], ["table-1", "127.0.0.1", 120, true, ["/3/0", "/4/0"]]);
+    assert.equal(typeof e.lastSeen, "number");
+    const none = await helper.request().get("/m2m/lwm2m-server/not-deployed/endpoints").expect(200);
+    assert.deepEqual(none.body, { running: false, endpoints: [] });
   });
 
   it("a bad server config: lwm2m-in refuses its input, naming the field", async () => {
