@@ -8,6 +8,10 @@
  * - "restore the link" drains the backlog: every reading arrives, with its original timestamp, and none is
  *   missing (meter-003 counts up by exactly 0.01 kWh a reading, so a gap would show).
  *
+ * - the smart-metering lab: meter-sim's Modbus TCP server is polled by a real Flex-Getter, and the gateway's
+ *   15-minute windows of all four meters reach the cloud side over MQTT, in simulated time (SIM_START, SIM_SPEED);
+ *   the cloud bills the electric meters with the seeds' tiered TOU tariff on "close the bills now".
+ *
  * The inject buttons are pressed through the inject node's admin endpoint, as the editor does.
  */
 import assert from "node:assert/strict";
@@ -34,24 +38,36 @@ async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): P
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The lab's simulated start: a month's first day at midnight, so its first hours are billed in that month. */
+const LAB_START = "2026-03-01T00:00:00Z";
+const LAB_METERS = ["elec-001", "elec-002", "gas-001", "water-001"];
+
 describe("the demo (npm start)", () => {
   let tmp: string | undefined;
   let nr: NodeRedInstance | undefined;
   let client: mqtt.MqttClient | undefined;
+  let labClient: mqtt.MqttClient | undefined;
   let mqttPort: number;
+  let modbusPort: number;
   const received: { topic: string; reading: Reading }[] = [];
+  const lab: { topic: string; body: Record<string, unknown> }[] = [];
 
   before(async () => {
     tmp = makeTempDir("demo");
     mqttPort = await freePort();
+    modbusPort = await freePort();
     const port = await freePort();
-    const env = childEnv(process.execPath, { PORT: String(port), MQTT_PORT: String(mqttPort), DEMO_USER_DIR: path.join(tmp, "userDir"), HOST: "" });
+    const env = childEnv(process.execPath, {
+      PORT: String(port), MQTT_PORT: String(mqttPort), MODBUS_PORT: String(modbusPort), DEMO_USER_DIR: path.join(tmp, "userDir"), HOST: "",
+      SIM_START: LAB_START, SIM_SPEED: "2880",
+    });
     nr = await launchNodeRed("npm start", process.execPath, [path.join(ROOT, "scripts", "start.js")], { cwd: ROOT, env, port });
   });
 
   after(async () => {
     try {
       await client?.endAsync(true);
+      await labClient?.endAsync(true);
       await nr?.stop();
       if (nr) saveLog("demo.log", nr.log());
     } finally {
@@ -69,7 +85,8 @@ describe("the demo (npm start)", () => {
     assert.equal(res.status, 200);
     const flows = (await res.json()) as { id: string; type: string }[];
     const types = new Set(flows.map((n) => n.type));
-    for (const t of ["meter-normalize", "store-forward", "mqtt out", "mqtt in"]) assert.ok(types.has(t), `no ${t} node deployed`);
+    for (const t of ["meter-normalize", "store-forward", "mqtt out", "mqtt in", "meter-sim", "modbus-flex-getter", "m2m-validate", "aggregate-window", "tariff-bill"])
+      assert.ok(types.has(t), `no ${t} node deployed`);
     assert.match(nr!.log(), new RegExp(`MQTT broker \\(aedes\\) on 127\\.0\\.0\\.1:${mqttPort}`));
     // The editor's address is printed, and by default it listens on this machine only (HOST opens it).
     const url = nr!.url.replace(/\/$/, "");
@@ -78,6 +95,42 @@ describe("the demo (npm start)", () => {
     client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: "demo-test-cloud", reconnectPeriod: 100 });
     client.on("message", (topic, payload) => received.push({ topic, reading: JSON.parse(payload.toString("utf8")) as Reading }));
     await client.subscribeAsync("eu-central/#", { qos: 1 });
+    // The lab: what the gateway sends (m2m-lab/...) and what the cloud side publishes (m2m-cloud/...).
+    labClient = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: "demo-test-lab", reconnectPeriod: 100 });
+    labClient.on("message", (topic, payload) => lab.push({ topic, body: JSON.parse(payload.toString("utf8")) as Record<string, unknown> }));
+    await labClient.subscribeAsync(["m2m-lab/#", "m2m-cloud/#"], { qos: 1 });
+    assert.match(nr!.log(), new RegExp(`Modbus TCP server on 127\\.0\\.0\\.1:${modbusPort}`), "meter-sim's Modbus server listens on MODBUS_PORT");
+  });
+
+  it("lab: the simulated Modbus meters' 15-minute windows reach the cloud side in simulated time, and a bill comes out on close", async () => {
+    const windows = () => lab.filter((m) => m.topic.startsWith("m2m-lab/")).map((m) => m.body as { reading: Reading & { window: { start: string } }; receivedAt: number });
+    // Three simulated hours of every meter (a day runs in 30 s at SIM_SPEED 2880): the cloud has closed an hour by then.
+    const threeHours = Date.parse(LAB_START) + 3 * 3600_000;
+    await waitFor(() => LAB_METERS.every((d) => windows().some((w) => w.reading.deviceId === d && Date.parse(w.reading.timestamp) >= threeHours)), "three simulated hours of each lab meter", 60_000);
+    for (const w of windows()) {
+      assert.equal(Date.parse(w.reading.timestamp) % 900_000, 0, "a 15-minute window starts on the quarter hour");
+      assert.ok(Date.parse(w.reading.timestamp) >= Date.parse(LAB_START), `${w.reading.timestamp}: simulated time, from SIM_START`);
+      assert.ok(w.receivedAt > Date.parse(w.reading.timestamp), "the gateway's (simulated) receive time crosses MQTT in the envelope");
+      assert.equal(w.reading.quality, "GOOD", JSON.stringify(w.reading));
+    }
+    const e = windows().find((w) => w.reading.deviceId === "elec-001")!.reading;
+    assert.equal(e.measurements.energy.unit, "kWh");
+    assert.ok((e.measurements.energy.value as number) > 0 && (e.measurements.energy.value as number) < 2, `a quarter hour's kWh: ${String(e.measurements.energy.value)}`);
+    assert.equal(windows().find((w) => w.reading.deviceId === "gas-001")!.reading.measurements.volume.unit, "m3");
+
+    await press("m2m-lab-close-bills");
+    const bills = () => lab.filter((m) => m.topic === "m2m-cloud/bills").map((m) => m.body as { deviceId: string; total: string; currency: string; intervals: number; period: { start: string }; lines: { description: string; amount: string }[] });
+    await waitFor(() => bills().length >= 2, "the electric meters' bills on m2m-cloud/bills");
+    assert.deepEqual(bills().map((b) => b.deviceId).sort(), ["elec-001", "elec-002"], "only the electric meters are billed");
+    for (const b of bills()) {
+      assert.equal(b.currency, "USD");
+      assert.equal(b.period.start, "2026-03-01T00:00:00.000Z");
+      assert.ok(b.intervals >= 1, `${b.deviceId}: hours billed`);
+      assert.match(b.total, /^\d+\.\d\d$/, "money to the cent");
+      assert.ok(Number(b.total) > 0);
+      assert.ok(b.lines.some((l) => /tier 1/.test(l.description)), JSON.stringify(b.lines));
+    }
+    assert.deepEqual(logProblems(nr!.log()), [], nr!.log());
   });
 
   it("turns the simulated Modbus registers into canonical readings that reach the cloud side", async () => {
