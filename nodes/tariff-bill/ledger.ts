@@ -68,6 +68,8 @@ export class Ledger {
   watermark = -Infinity;
   /** How many intervals are held in open periods. */
   held = 0;
+  /** No open month period ends before this (a lower bound): closeDue scans the devices only once it is due. */
+  private earliestEnd = Infinity;
 
   constructor(private opts: LedgerOptions) {}
 
@@ -131,6 +133,7 @@ export class Ledger {
       if (!p) {
         const mo = this.monthOf(start);
         p = { start: mo.start, end: mo.end, intervals: new Map() };
+        if (mo.end < this.earliestEnd) this.earliestEnd = mo.end;
         d.open.push(p);
         d.open.sort((a, b) => a.start - b.start);
       }
@@ -165,6 +168,9 @@ export class Ledger {
     const lateMs = this.opts.latenessSeconds * 1000;
     const reach = useClock ? Math.max(this.watermark, now) : this.watermark;
     const bills: Bill[] = [];
+    // Nothing due: no scan of every device at every reading.
+    if (this.earliestEnd + lateMs > reach) return bills;
+    let earliest = Infinity;
     for (const [id, d] of this.devices) {
       while (d.open.length && d.open[0].end !== null && d.open[0].end + lateMs <= reach) {
         const p = d.open.shift() as OpenPeriod;
@@ -172,7 +178,10 @@ export class Ledger {
         this.held -= p.intervals.size;
         d.closedUntil = p.end as number;
       }
+      const next = d.open[0]?.end;
+      if (typeof next === "number" && next < earliest) earliest = next;
     }
+    this.earliestEnd = earliest;
     return bills;
   }
 
@@ -230,12 +239,16 @@ export class Ledger {
   load(state: LedgerState | undefined): void {
     this.devices.clear();
     this.held = 0;
+    this.earliestEnd = Infinity;
     this.watermark = -Infinity;
     if (!state || state.format !== 1) return;
     this.watermark = state.watermark || -Infinity;
     for (const [id, d] of Object.entries(state.devices)) {
       const open = d.open.map((p) => ({ start: p.start, end: p.end, intervals: new Map(p.intervals.map(([s, ...r]) => [s, r as Rec])) }));
-      for (const p of open) this.held += p.intervals.size;
+      for (const p of open) {
+        this.held += p.intervals.size;
+        if (p.end !== null && p.end < this.earliestEnd) this.earliestEnd = p.end;
+      }
       this.devices.set(id, { customerId: d.customerId, closedUntil: d.closedUntil, open });
     }
   }
