@@ -19,6 +19,7 @@
 // A slice of readings is done when aggregate-window has taken every one of them and every aggregate they close has
 // been acknowledged through the ack loop. Figures never fail the run.
 // BENCH_PL_N: readings per slice (whole 15-minute windows of the bus). BENCH_PL_METERS: meters on the bus (1..247).
+// BENCH_PL_ONLY=m or q: that scenario alone.
 "use strict";
 const os = require("os");
 const lib = require("./lib");
@@ -120,7 +121,7 @@ const flow = [
 const SCENARIOS = [
   { p: "m", title: "poll 1 min, 15-minute aggregates forwarded (headline)", pollMs: 60_000, perReading: 1 / 15 },
   { p: "q", title: "poll 15 min, one aggregate forwarded per reading (the journal's heaviest case)", pollMs: Q, perReading: 1 },
-];
+].filter((sc) => !process.env.BENCH_PL_ONLY || sc.p === process.env.BENCH_PL_ONLY); // m or q: one scenario (profiling)
 const TAPS = ["tx", "rejected", "alerts", "awOut2"]; // tx: every aggregate store-forward delivered
 
 (async () => {
