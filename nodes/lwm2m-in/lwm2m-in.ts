@@ -20,12 +20,13 @@ export = (RED: NodeAPI) => {
     fields: FIELDS,
     migrations: MIGRATIONS,
     parse: (def) => parseInConfig(def),
-    create({ node, config: cfg, status, t }) {
+    create({ RED: red, node, config: cfg, status, t }) {
       const server = findServer(cfg.server);
       const onEvent = (e: Lwm2mEvent) => {
         if (!wanted(cfg, e)) return;
         status.ok(() => t("lwm2m-in.status.event", { event: e.event, endpoint: e.endpoint.slice(0, 12) }));
-        node.send({ topic: e.event, payload: structuredClone(e) } as unknown as NodeMessageInFlow);
+        // Each node gets its own copy (Buffers stay Buffers: an Opaque value, an undecodable payload).
+        node.send(red.util.cloneMessage({ topic: e.event, payload: e } as never) as unknown as NodeMessageInFlow);
       };
       server.events.on("event", onEvent);
       status.ok(() => t("lwm2m-in.status.devices", { count: server.registrations().length }));

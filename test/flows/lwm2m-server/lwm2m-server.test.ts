@@ -127,6 +127,13 @@ describe("lwm2m-server with lwm2m-in", function () {
     assert.equal(e.endpoint, "sender");
     assert.equal(e.path, "/dp");
     assert.deepEqual(e.value, { "3": { "0": { "9": 87, "10": 120 } } });
+    // A payload the codec refuses still arrives: the raw bytes (a Buffer) and why it could not be decoded.
+    assert.equal((await coapClient("post", `${base}/dp`, { payload: "not senml", contentFormat: 110, bindPort: devPort })).code, "2.04");
+    await waitFor(() => events(seen.events, "send").length === 2, "the second send");
+    const bad = events(seen.events, "send")[1].payload;
+    assert.ok(Buffer.isBuffer(bad.value), "the raw payload, as a Buffer");
+    assert.equal(bad.value.toString(), "not senml");
+    assert.ok(bad.decodeError, "why it could not be decoded");
     // From an address that is not registered: 4.04, no event.
     assert.equal((await coapClient("post", `${base}/dp`, { payload: senml, contentFormat: 110 })).code, "4.04");
     seen.dispose();
