@@ -150,4 +150,35 @@ describe("meter readings → aggregate-window (hourly) → tariff-bill", () => {
       seen.dispose();
     }
   });
+
+  it("a cumulative register through aggregate-window's default delta bills as the engine on the raw intervals, kWh and all", async () => {
+    // Register increments that binary floating point holds exactly (quarters of a kWh): the hourly deltas carry no
+    // rounding noise, so the whole bill, the kWh totals included, equals the engine's.
+    const seen = capture(ids);
+    const handled = (id: string) => seen[`${id}-done`].length + seen[`${id}-caught`].length;
+    try {
+      const f = flow().map((n) => (n.id === "aw" ? { ...n, aggregates: '{"energy*":"delta","*":"mean"}' } : n.id === "tb" ? { ...n, measurement: "energyImport" } : n));
+      await load(NODES, f);
+      const n = (MARCH.end - MARCH.start) / Q;
+      const inc = (k: number) => 0.25 + ((k * 7) % 13) * 0.25;
+      const register: number[] = [1000];
+      for (let k = 0; k < n + 16; k++) register.push(register[k] + inc(k));
+      const msgs = register.map((v, k) => ({ payload: { deviceId: "m2", timestamp: new Date(MARCH.start + k * Q).toISOString(), measurements: { energyImport: { value: v, unit: "kWh" } }, quality: "GOOD", meta: { customerId: "c-m2" } } }));
+      for (let i = 0; i < msgs.length; i += 200) {
+        const before = handled("aw");
+        const part = msgs.slice(i, i + 200);
+        for (const m of part) getNode("aw").receive(m);
+        await waitFor(() => handled("aw") >= before + part.length, "aggregate-window done");
+      }
+      await waitFor(() => seen.bills.length === 1, "March's bill", 20_000, () => ({ tb: handled("tb"), aggs: seen.aggs.length }));
+      assert.equal(seen["aw-caught"].length + seen["tb-caught"].length + seen.rejects.length + seen["aw-rejects"].length, 0);
+      const ivs = Array.from({ length: n }, (_, k) => ({ start: MARCH.start + k * Q, end: MARCH.start + (k + 1) * Q, kwh: dec(inc(k)), quality: "GOOD" as const }));
+      const engine = computeBill(parseTariff(touTariff()), MARCH, ivs, { deviceId: "m2", customerId: "c-m2", final: true });
+      const bill = seen.bills[0].payload as Bill;
+      assert.equal(bill.intervals, n / 4);
+      assert.deepEqual({ ...bill, intervals: 0 }, { ...engine, intervals: 0 });
+    } finally {
+      seen.dispose();
+    }
+  });
 });
