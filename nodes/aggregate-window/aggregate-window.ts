@@ -133,10 +133,7 @@ export = (RED: NodeAPI) => {
             const out = agg.flush();
             save();
             showStatus();
-            if (out.length) {
-              msg.payload = out.length === 1 ? out[0] : out;
-              send([msg, null] as never);
-            }
+            if (out.length) send([{ topic: msg.topic, payload: out.length === 1 ? out[0] : out }, null] as never);
             return;
           }
           const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
@@ -145,11 +142,10 @@ export = (RED: NodeAPI) => {
             showStatus();
             const out2 = rejectedMessages(rejected);
             for (const m of out2) if (m.reason === "invalid") logThrottled("invalid", String(m.error), "warn");
+            // An aggregate is a new message, not the reading that happened to close its window: that reading's other
+            // properties (a Modbus responseBuffer, its input) would ride along, be stored by store-forward and be sent.
             let first: Msg | null = null;
-            if (aggregates.length) {
-              msg.payload = aggregates.length === 1 ? aggregates[0] : aggregates;
-              first = msg;
-            }
+            if (aggregates.length) first = { topic: msg.topic, payload: aggregates.length === 1 ? aggregates[0] : aggregates };
             if (!first && !out2.length) return;
             send([first, out2.length ? out2 : null] as never);
           };

@@ -87,13 +87,16 @@ describe("aggregate-window in a flow", () => {
     await load(NODES, awFlow({ window: "1h", zone: "UTC", stateDir: tmp() }));
     const aw = getNode("aw");
     const t0 = Date.parse("2026-06-01T00:00:00Z");
-    aw.receive({ payload: [0, 1, 2, 3, 4, 5].map((k) => reading("m1", t0 + k * Q, k)) });
+    aw.receive({ payload: [0, 1, 2, 3, 4, 5].map((k) => reading("m1", t0 + k * Q, k)), responseBuffer: { buffer: [1, 2] }, input: { fc: 3 } });
     aw.receive({ payload: { not: "a reading" } });
     aw.receive({ command: "median" });
     aw.receive({ command: "stats" });
     await waitFor(() => seen["aw-done"].length === 3 && seen["aw-caught"].length === 1 && seen.side.length === 2, "three completes, one catch");
     assert.match(String(seen["aw-caught"][0].error.message), /unknown msg.command "median": use flush, stats/);
     assert.equal(aggregatesOf(seen.out).length, 1, "the 00:00 hour closed by event time");
+    // An aggregate is a message of its own: the properties of the reading that closed the window do not ride along.
+    assert.equal(seen.out[0].responseBuffer, undefined);
+    assert.equal(seen.out[0].input, undefined);
     assert.deepEqual([seen.side[0].reason, seen.side[1].topic, seen.side[1].payload.openWindows], ["invalid", "stats", 1]);
     seen.dispose();
   });
