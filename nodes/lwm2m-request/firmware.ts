@@ -53,8 +53,9 @@ export async function firmwareUpdate(
   job: FirmwareJob,
   o: OpOptions & { stateTimeoutMs: number; pollMs?: number },
   progress: (p: FirmwareProgress) => void,
-  isClosed: () => boolean = () => false,
+  signal?: AbortSignal,
 ): Promise<FirmwareOutcome> {
+  const isClosed = () => signal?.aborted === true;
   const pollMs = o.pollMs ?? Math.min(5000, Math.max(200, Math.round(o.stateTimeoutMs / 20)));
   const fail = (result: number | null, resultText: string, retryable: boolean, version: string | null = null): FirmwareOutcome => ({
     deviceId: endpoint,
@@ -94,8 +95,12 @@ export async function firmwareUpdate(
   };
   server.events.on("event", onEvent);
   const observations: Observation[] = [];
+  // The node closing wakes the wait at once (no timer outlives the node).
+  const onAbort = () => wakeUp();
+  signal?.addEventListener("abort", onAbort);
   const pause = () =>
     new Promise<void>((resolve) => {
+      if (isClosed()) return resolve();
       const t = setTimeout(done, pollMs);
       function done() {
         clearTimeout(t);
@@ -173,6 +178,7 @@ export async function firmwareUpdate(
     }
     return fail(result, r.text, r.retryable, version);
   } finally {
+    signal?.removeEventListener("abort", onAbort);
     server.events.off("event", onEvent);
     wake();
     for (const ob of observations) ob.cancel();

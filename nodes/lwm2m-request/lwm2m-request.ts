@@ -25,6 +25,7 @@ export = (RED: NodeAPI) => {
       const server = findServer(cfg.server);
       const observations = new Set<Observation>();
       let closed = false;
+      const closing = new AbortController(); // ends a firmware update under way when the node closes
       const opts = { accept: cfg.accept, writeFormat: cfg.writeFormat, timeoutMs: cfg.timeoutMs, queueWaitMs: cfg.queueWaitMs };
       status.ok(() => t("lwm2m-request.status.ready", { op: cfg.op }));
       return {
@@ -40,7 +41,7 @@ export = (RED: NodeAPI) => {
               job,
               { ...opts, stateTimeoutMs: cfg.stateTimeoutMs },
               (p) => out({ ...(red.util.cloneMessage(msg as never) as Msg), topic: "progress", endpoint, op, payload: p }),
-              () => closed,
+              closing.signal,
             );
             msg.topic = "result";
             Object.assign(msg, { endpoint, op, path });
@@ -82,6 +83,7 @@ export = (RED: NodeAPI) => {
         },
         close() {
           closed = true;
+          closing.abort();
           for (const o of observations) o.cancel();
           observations.clear();
         },

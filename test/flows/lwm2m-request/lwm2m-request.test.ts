@@ -14,6 +14,7 @@ import lwm2mServer = require("../../../nodes/lwm2m-server/lwm2m-server");
 import lwm2mIn = require("../../../nodes/lwm2m-in/lwm2m-in");
 import lwm2mRequest = require("../../../nodes/lwm2m-request/lwm2m-request");
 import deviceSim = require("../../../nodes/lwm2m-device-sim/lwm2m-device-sim");
+import { decode } from "../../../nodes/shared/lwm2m";
 import { serverOf } from "../../../nodes/shared/lwm2m/registry";
 import { capture, catchAndComplete, core, getNode, init, load, unload, waitFor, type Msg } from "../../helpers/node-red";
 import { freePort } from "../../helpers/ports";
@@ -79,6 +80,14 @@ describe("lwm2m-request", function () {
     assert.equal(dev.payload["3"], "1.0.0");
     assert.equal(typeof dev.payload["9"], "number");
     assert.match(dev.payload["13"], /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.000Z$/);
+    // The same object in SenML JSON and SenML CBOR (Accept, by msg) decodes to the same values as TLV.
+    const tlv4 = await ask(seen, { path: "/4/0" });
+    assert.equal(tlv4.contentFormat, 11542);
+    for (const accept of [110, 112]) {
+      const res = await serverOf("srv")!.request("dev-1", { method: "GET", path: "/4/0", accept });
+      assert.equal(res.contentFormat, accept);
+      assert.deepEqual(decode(res.payload, accept, "/4/0"), tlv4.payload, `content format ${accept}`);
+    }
     const rsrp = await ask(seen, { endpoint: "dev-2", path: "/4/0/2" });
     assert.ok(rsrp.payload < -115, `poor-signal RSRP ${rsrp.payload}`);
 
