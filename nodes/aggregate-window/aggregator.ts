@@ -16,6 +16,7 @@
 import { validateReading, worseQuality, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource, type ReadingWindow } from "../shared/canonical-reading";
 import { isoUtc } from "../shared/time";
 import { isRec } from "../shared/util";
+import { tidy } from "../shared/number";
 import { BAD, bufAdd, countOf, FIRST, FIRST_AT, foldParts, insertPoint, interpolate, LAST, LAST_AT, MAX, MIN, N, partStatsOf, publicStats, Q, qualityRank, rankQuality, STRIDE, SUM, valueOf, withColumns, type Part, type PartStats, type Stats } from "./accumulate";
 import type { AggFn, AggregatorConfig } from "./config";
 import { createCalendar, expectedCount, slotOf, type Window, type WindowCalendar } from "./windows";
@@ -471,7 +472,10 @@ export class Aggregator {
       const fn = this.fnOf(name);
       if (!fn) continue;
       const s = f.m[name] ?? emptyStats();
-      const value = valueOf(fn, s);
+      // Binary floating-point noise (0.1 + 0.2) is dropped from what is published: 15 significant digits, the
+      // precision a double keeps through a sum, so a bill sees 873.439, not 873.4390000000001.
+      const raw = valueOf(fn, s);
+      const value = raw === null ? null : tidy(raw);
       let q: Quality = incomplete ? "SUSPECT" : "GOOD";
       q = worseQuality(q, s.q);
       if (s.bad > 0) q = worseQuality(q, "SUSPECT");
