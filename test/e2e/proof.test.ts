@@ -63,9 +63,11 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 class Run {
   nr?: NodeRedInstance;
   client?: mqtt.MqttClient;
-  tmp = makeTempDir(`proof-${this.name}`);
+  readonly tmp: string;
   readonly arrivals: Arrival[] = [];
-  constructor(readonly name: string) {}
+  constructor(readonly name: string) {
+    this.tmp = makeTempDir(`proof-${name}`);
+  }
 
   async start(): Promise<void> {
     const [port, mqttPort, modbusPort] = [await freePort(), await freePort(), await freePort()];
