@@ -162,67 +162,118 @@ export class Ledger {
     return computeBill(tariff, { start: p.start, end }, this.intervalsOf(p, end), { deviceId, customerId: d.customerId, final, asOf });
   }
 
-  /** Month periods due at `now` (data watermark, and the wall clock when `useClock`): closed and billed. */
-  closeDue(now: number, useClock: boolean, tariff = this.opts.tariff): Bill[] {
-    if (this.opts.period !== "month") return [];
-    const lateMs = this.opts.latenessSeconds * 1000;
+  /**
+   * How far month periods are due at `now` (the data watermark, and the wall clock when `useClock`), or undefined
+   * when none can be (cheap: no scan of every device at every reading).
+   */
+  dueReach(now: number, useClock: boolean): number | undefined {
+    if (this.opts.period !== "month") return undefined;
     const reach = useClock ? Math.max(this.watermark, now) : this.watermark;
+    return this.earliestEnd + this.opts.latenessSeconds * 1000 > reach ? undefined : reach;
+  }
+
+  /** The devices with a month period due at `reach` (from dueReach). */
+  dueDevices(reach: number): string[] {
+    const lateMs = this.opts.latenessSeconds * 1000;
+    const ids: string[] = [];
+    for (const [id, d] of this.devices) if (d.open.length && d.open[0].end !== null && d.open[0].end + lateMs <= reach) ids.push(id);
+    return ids;
+  }
+
+  /**
+   * Close and bill one device's month periods due at `reach`. Its periods leave the ledger here, in the same turn as
+   * the caller sends the bills: a state file saved between two devices of a long close holds every period not yet sent.
+   */
+  closeDeviceDue(id: string, reach: number, tariff = this.opts.tariff): Bill[] {
+    const d = this.devices.get(id);
     const bills: Bill[] = [];
-    // Nothing due: no scan of every device at every reading.
-    if (this.earliestEnd + lateMs > reach) return bills;
+    if (!d) return bills;
+    const lateMs = this.opts.latenessSeconds * 1000;
+    while (d.open.length && d.open[0].end !== null && d.open[0].end + lateMs <= reach) {
+      const p = d.open[0];
+      bills.push(this.bill(id, d, p, p.end as number, true, tariff));
+      d.open.shift();
+      this.held -= p.intervals.size;
+      d.closedUntil = p.end as number;
+    }
+    return bills;
+  }
+
+  /** Recompute the lower bound of the open months' ends (after a close). */
+  refreshDue(): void {
     let earliest = Infinity;
-    for (const [id, d] of this.devices) {
-      while (d.open.length && d.open[0].end !== null && d.open[0].end + lateMs <= reach) {
-        const p = d.open.shift() as OpenPeriod;
-        bills.push(this.bill(id, d, p, p.end as number, true, tariff));
-        this.held -= p.intervals.size;
-        d.closedUntil = p.end as number;
-      }
+    for (const d of this.devices.values()) {
       const next = d.open[0]?.end;
       if (typeof next === "number" && next < earliest) earliest = next;
     }
     this.earliestEnd = earliest;
+  }
+
+  /** Month periods due at `now` (data watermark, and the wall clock when `useClock`): closed and billed, at once. */
+  closeDue(now: number, useClock: boolean, tariff = this.opts.tariff): Bill[] {
+    const reach = this.dueReach(now, useClock);
+    if (reach === undefined) return [];
+    const bills = this.dueDevices(reach).flatMap((id) => this.closeDeviceDue(id, reach, tariff));
+    this.refreshDue();
     return bills;
   }
 
-  /** Close every open period now and bill it (command periods end at `periodEnd`). */
-  closeAll(periodEnd: number, tariff = this.opts.tariff, deviceId?: string): Bill[] {
+  /** The devices with an open period (all, or the one named). */
+  openDevices(deviceId?: string): string[] {
+    const ids: string[] = [];
+    for (const [id, d] of this.devices) if ((deviceId === undefined || id === deviceId) && d.open.length) ids.push(id);
+    return ids;
+  }
+
+  /** Close one device's open periods now and bill them (a command period ends at `periodEnd`). */
+  closeDevice(id: string, periodEnd: number, tariff = this.opts.tariff): Bill[] {
+    const d = this.devices.get(id);
     const bills: Bill[] = [];
-    for (const [id, d] of this.devices) {
-      if (deviceId !== undefined && id !== deviceId) continue;
-      const open = d.open;
-      d.open = [];
-      for (const p of open) {
-        const end = p.end ?? Math.max(periodEnd, p.start + 1);
-        bills.push(this.bill(id, d, p, end, true, tariff));
-        this.held -= p.intervals.size;
-        d.closedUntil = end;
-        if (p.end === null) {
-          // Intervals after the meter read date open the next period.
-          const rest = new Map([...p.intervals].filter(([s]) => s >= end));
-          if (rest.size) {
-            d.open.push({ start: end, end: null, intervals: rest });
-            this.held += rest.size;
-          }
+    if (!d) return bills;
+    while (d.open.length) {
+      const p = d.open[0];
+      const end = p.end ?? Math.max(periodEnd, p.start + 1);
+      bills.push(this.bill(id, d, p, end, true, tariff));
+      d.open.shift();
+      this.held -= p.intervals.size;
+      d.closedUntil = end;
+      if (p.end === null) {
+        // Intervals after the meter read date open the next period (left for the next close).
+        const rest = new Map([...p.intervals].filter(([s]) => s >= end));
+        if (rest.size) {
+          d.open.push({ start: end, end: null, intervals: rest });
+          this.held += rest.size;
+          break;
         }
       }
     }
     return bills;
   }
 
-  /** Bills to date of every open period; nothing closes. Completeness is counted up to the latest interval held. */
-  estimate(now: number, tariff = this.opts.tariff, deviceId?: string): Bill[] {
+  /** Close every open period now and bill it (command periods end at `periodEnd`), at once. */
+  closeAll(periodEnd: number, tariff = this.opts.tariff, deviceId?: string): Bill[] {
+    const bills = this.openDevices(deviceId).flatMap((id) => this.closeDevice(id, periodEnd, tariff));
+    this.refreshDue();
+    return bills;
+  }
+
+  /** Bills to date of one device's open periods; nothing closes. Completeness is counted up to the latest interval held. */
+  estimateDevice(id: string, now: number, tariff = this.opts.tariff): Bill[] {
+    const d = this.devices.get(id);
     const bills: Bill[] = [];
-    for (const [id, d] of this.devices) {
-      if (deviceId !== undefined && id !== deviceId) continue;
-      for (const p of d.open) {
-        let last = p.start;
-        for (const r of p.intervals.values()) if (r[0] > last) last = r[0];
-        const end = p.end ?? Math.max(now, last, p.start + 1);
-        bills.push(this.bill(id, d, p, end, false, tariff, last));
-      }
+    if (!d) return bills;
+    for (const p of d.open) {
+      let last = p.start;
+      for (const r of p.intervals.values()) if (r[0] > last) last = r[0];
+      const end = p.end ?? Math.max(now, last, p.start + 1);
+      bills.push(this.bill(id, d, p, end, false, tariff, last));
     }
     return bills;
+  }
+
+  /** Bills to date of every open period (or the named device's); nothing closes. */
+  estimate(now: number, tariff = this.opts.tariff, deviceId?: string): Bill[] {
+    return this.openDevices(deviceId).flatMap((id) => this.estimateDevice(id, now, tariff));
   }
 
   toJSON(): LedgerState {

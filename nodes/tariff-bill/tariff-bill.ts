@@ -22,6 +22,9 @@ import catalog from "./locales/en-US/tariff-bill.json";
 const TYPE = "tariff-bill";
 const COMMANDS = ["close", "estimate"];
 const TICK_MS = 60_000;
+/** A long close bills at most this many devices, or this many milliseconds, per event-loop turn. */
+const CLOSE_BATCH = 25;
+const CLOSE_SLICE_MS = 10;
 
 export = (RED: NodeAPI) => {
   registerNode<TariffBillConfig>(RED, {
@@ -74,22 +77,69 @@ export = (RED: NodeAPI) => {
       showStatus();
 
       const billMsg = (b: Bill, topic: string) => ({ topic, payload: b }) as unknown as NodeMessageInFlow;
-      const emit = (bills: Bill[], send: (m: never) => void) => {
-        if (!bills.length) return;
-        lastTotal = `${bills[bills.length - 1].total} ${bills[bills.length - 1].currency}`;
-        send([bills.map((b) => billMsg(b, b.final ? "bill" : "estimate")), null] as never);
-        file.changed(snapshot);
+
+      // A close or an estimate of many devices (about 11 ms a bill) is spread over event-loop turns: each turn bills
+      // a few devices and sends their bills at once; a device's periods leave the ledger in the turn its bills are
+      // sent, so a state file written between turns, or on a node close in the middle, holds every period not yet
+      // billed (billed after a restart). Jobs run one after another; a node close stops the job between two turns.
+      type Job = { ids: string[]; bill: (id: string) => Bill[]; topic: (b: Bill) => string; send: (m: never) => void; changes: boolean };
+      let queue: Promise<void> = Promise.resolve();
+      let stopped = false;
+      const pending = new Set<{ handle: NodeJS.Immediate; resolve: () => void }>();
+      const turn = () =>
+        new Promise<void>((resolve) => {
+          const p = { handle: setImmediate(() => (pending.delete(p), resolve())), resolve };
+          pending.add(p);
+        });
+      const runJob = async (job: Job): Promise<number> => {
+        let i = 0;
+        let sent = 0;
+        while (i < job.ids.length) {
+          if (stopped) break;
+          const t0 = Date.now();
+          const bills: Bill[] = [];
+          for (let k = 0; k < CLOSE_BATCH && i < job.ids.length && (k === 0 || Date.now() - t0 < CLOSE_SLICE_MS); k++) bills.push(...job.bill(job.ids[i++]));
+          if (bills.length) {
+            job.send([bills.map((b) => billMsg(b, job.topic(b))), null] as never);
+            sent += bills.length;
+            lastTotal = `${bills[bills.length - 1].total} ${bills[bills.length - 1].currency}`;
+            if (job.changes) file.changed(snapshot);
+          }
+          if (i < job.ids.length) await turn();
+        }
+        if (job.changes) ledger.refreshDue();
+        if (stopped && i < job.ids.length) node.warn(t("tariff-bill.log.closeStopped", { done: i, devices: job.ids.length }));
+        return sent;
+      };
+      /** Queue a job (its ids taken when it starts); resolves when it is done. */
+      const schedule = (make: () => Job | undefined): Promise<number> => {
+        const r = queue.then(async () => {
+          const job = stopped ? undefined : make();
+          return job ? runJob(job) : 0;
+        });
+        queue = r.then(
+          () => undefined,
+          () => undefined,
+        );
+        return r.finally(showStatus);
+      };
+      /** Close the months due (data watermark, and the wall clock when `useClock`); at most one such close waits. */
+      let dueQueued = false;
+      const closeDue = (useClock: boolean, tariff: Tariff, send: (m: never) => void): Promise<number> | undefined => {
+        if (ledger.dueReach(Date.now(), useClock) === undefined || dueQueued) return undefined;
+        dueQueued = true;
+        return schedule(() => {
+          dueQueued = false;
+          const reach = ledger.dueReach(Date.now(), useClock);
+          if (reach === undefined) return undefined;
+          return { ids: ledger.dueDevices(reach), bill: (id) => ledger.closeDeviceDue(id, reach, tariff), topic: () => "bill", send, changes: true };
+        });
       };
 
       const timer =
         cfg.ledger.period === "month" && cfg.closeBy === "clock"
           ? setInterval(() => {
-              try {
-                emit(ledger.closeDue(Date.now(), true), (m) => node.send(m));
-                showStatus();
-              } catch (err) {
-                logThrottled("tick", t("tariff-bill.errors.close", { error: errorMessage(err) }));
-              }
+              closeDue(true, cfg.ledger.tariff, (m) => node.send(m))?.catch((err: unknown) => logThrottled("tick", t("tariff-bill.errors.close", { error: errorMessage(err) })));
             }, TICK_MS)
           : undefined;
       timer?.unref?.();
@@ -113,13 +163,9 @@ export = (RED: NodeAPI) => {
             const now = Date.now();
             if (command === "close") {
               const end = msg.periodEnd === undefined ? now : parseTimestamp(msg.periodEnd, { zone: tariff.timezone, ambiguous: "earlier", skipped: "shift" }, "msg.periodEnd");
-              emit(ledger.closeAll(end, tariff, deviceId), send);
-            } else {
-              const bills = ledger.estimate(now, tariff, deviceId);
-              if (bills.length) send([bills.map((b) => billMsg(b, "estimate")), null] as never);
+              return schedule(() => ({ ids: ledger.openDevices(deviceId), bill: (id) => ledger.closeDevice(id, end, tariff), topic: () => "bill", send, changes: true })).then(() => undefined);
             }
-            showStatus();
-            return;
+            return schedule(() => ({ ids: ledger.openDevices(deviceId), bill: (id) => ledger.estimateDevice(id, now, tariff), topic: () => "estimate", send, changes: false })).then(() => undefined);
           }
           const input = msg.payload;
           const readings = Array.isArray(input) ? input : [input];
@@ -131,17 +177,25 @@ export = (RED: NodeAPI) => {
             else rejected.push({ _msgid: msg._msgid, topic: "rejected", payload: r, reason: a.reason, ...(a.deviceId ? { deviceId: a.deviceId } : {}) } as unknown as NodeMessageInFlow);
           }
           if (changed) file.changed(snapshot);
-          const bills = changed ? ledger.closeDue(Date.now(), cfg.closeBy === "clock", tariff) : [];
-          send([bills.length ? bills.map((b) => billMsg(b, "bill")) : null, rejected.length ? rejected : null] as never);
-          if (bills.length) {
-            lastTotal = `${bills[bills.length - 1].total} ${bills[bills.length - 1].currency}`;
-            file.changed(snapshot);
-          }
-          showStatus();
-          if (stateError) throw new Error(t("tariff-bill.errors.state", { error: errorMessage(stateError) }));
+          if (rejected.length) send([null, rejected] as never);
+          // Months now due close over the next turns (this message is done when its bills are sent).
+          const closing = changed ? closeDue(cfg.closeBy === "clock", tariff, send) : undefined;
+          const finish = () => {
+            showStatus();
+            if (stateError) throw new Error(t("tariff-bill.errors.state", { error: errorMessage(stateError) }));
+          };
+          if (closing) return closing.then(finish);
+          finish();
         },
         close() {
           if (timer) clearInterval(timer);
+          // A close under way stops between two turns: what it has not billed stays open in the state file.
+          stopped = true;
+          for (const p of pending) {
+            clearImmediate(p.handle);
+            p.resolve();
+          }
+          pending.clear();
           file.close();
         },
       };
