@@ -8,9 +8,15 @@
 // The store-and-forward flow needs an MQTT broker, which Node-RED does not have: an in-process aedes broker
 // listens on 127.0.0.1:1883 (MQTT_PORT overrides) for as long as the demo runs. If something already
 // listens there (a mosquitto, say), the demo uses that broker instead.
+//
+// The smart-metering lab's uplink is MQTT over TLS (the seeds insist), on 127.0.0.1:8883 (MQTTS_PORT overrides):
+// at the first start a demo CA and a server certificate for 127.0.0.1 are made with openssl into <userDir>/tls/,
+// with a random uplink password. The lab's broker connections get the CA and the password as Node-RED
+// credentials (flows_cred.json), never in the flow JSON; the TLS listener accepts only that password.
 "use strict";
 const fs = require("fs");
 const net = require("net");
+const tls = require("tls");
 const os = require("os");
 const path = require("path");
 const { spawn, execFileSync } = require("child_process");
@@ -25,6 +31,7 @@ const loopback = /^(127\.|::1$|localhost$)/.test(host);
 const mqttPort = Number(process.env.MQTT_PORT || 1883);
 // The smart-metering lab: meter-sim's Modbus TCP server (and the Flex-Getter's client) on 127.0.0.1:MODBUS_PORT,
 // its simulated time at SIM_SPEED × real time from SIM_START (an ISO time with its offset; empty: the deploy).
+const mqttsPort = Number(process.env.MQTTS_PORT || 8883);
 const modbusPort = Number(process.env.MODBUS_PORT || 5020);
 const simSpeed = process.env.SIM_SPEED;
 const simStart = process.env.SIM_START;
@@ -42,13 +49,49 @@ fs.writeFileSync(
   JSON.stringify({ name: "m2m-demo", private: true, dependencies: { [pkg.name]: `file:${path.relative(userDir, root)}` } }, null, 2),
 );
 
+/**
+ * The lab's TLS material in <userDir>/tls/, made once: a CA, a server certificate for 127.0.0.1 signed by it, and
+ * the uplink's password. Returns what the broker and the credentials need.
+ */
+function tlsMaterial() {
+  const dir = path.join(userDir, "tls");
+  const file = (f) => path.join(dir, f);
+  if (!["ca.crt", "server.crt", "server.key", "uplink-password"].every((f) => fs.existsSync(file(f)))) {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const openssl = (args) => {
+      try {
+        execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+      } catch (err) {
+        const why = err.code === "ENOENT" ? "openssl is not installed (Debian: apt-get install openssl)" : String(err.stderr || err.message).trim();
+        throw new Error(`cannot make the lab's TLS certificates in ${dir}: ${why}`, { cause: err });
+      }
+    };
+    const days = ["-days", "825"];
+    openssl(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", ...days, "-subj", "/CN=M2M demo CA",
+      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    openssl(["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]);
+    fs.writeFileSync(file("server.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+    openssl(["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", ...days, "-extfile", "server.ext"]);
+    fs.writeFileSync(file("uplink-password"), require("crypto").randomBytes(18).toString("base64url"), { mode: 0o600 });
+    console.log(`M2M demo: made the lab's TLS certificates (demo CA, server 127.0.0.1) in ${dir}`);
+  }
+  return {
+    ca: fs.readFileSync(file("ca.crt"), "utf8"),
+    cert: fs.readFileSync(file("server.crt")),
+    key: fs.readFileSync(file("server.key")),
+    password: fs.readFileSync(file("uplink-password"), "utf8").trim(),
+  };
+}
+const tlsFiles = tlsMaterial();
+const UPLINK_USER = "m2m-lab";
+
 const flows = fs
   .readdirSync(path.join(root, "flows"))
   .filter((f) => f.endsWith(".json"))
   .sort()
   .flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, "flows", f), "utf8")))
   .map((n) => {
-    if (n.type === "mqtt-broker" && n.broker === "127.0.0.1") return { ...n, port: String(mqttPort) };
+    if (n.type === "mqtt-broker" && n.broker === "127.0.0.1") return { ...n, port: String(n.usetls ? mqttsPort : mqttPort) };
     if (n.type === "modbus-client" && n.tcpHost === "127.0.0.1") return { ...n, tcpPort: String(modbusPort) };
     if (n.type === "meter-sim" && n.server === "on") {
       return { ...n, port: String(modbusPort), ...(simSpeed ? { speed: simSpeed } : {}), ...(simStart ? { start: simStart } : {}) };
@@ -56,6 +99,14 @@ const flows = fs
     return n;
   });
 fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flows, null, 2));
+// Credentials (plain JSON: the settings say credentialSecret: false): the CA of every TLS config node and the uplink
+// login of every broker connection over TLS.
+const credentials = {};
+for (const n of flows) {
+  if (n.type === "tls-config") credentials[n.id] = { cadata: tlsFiles.ca };
+  if (n.type === "mqtt-broker" && n.broker === "127.0.0.1" && n.usetls) credentials[n.id] = { user: UPLINK_USER, password: tlsFiles.password };
+}
+fs.writeFileSync(path.join(userDir, "flows_cred.json"), JSON.stringify(credentials, null, 2), { mode: 0o600 });
 
 const settings = path.join(userDir, "settings.js");
 fs.writeFileSync(
@@ -84,27 +135,57 @@ function editorUrls() {
   return [fmt("127.0.0.1"), ...addrs.filter((a) => a !== "127.0.0.1" && a !== "::1").map(fmt)];
 }
 
-/** The demo's MQTT broker, or undefined when another one already listens on the port. */
+const listen = (server, port) =>
+  new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, "127.0.0.1", () => {
+      server.removeListener("error", reject);
+      resolve();
+    });
+  });
+
+/**
+ * The demo's MQTT broker: plain MQTT on MQTT_PORT (unless another broker already listens there: the demo then uses
+ * that one for the plain tabs) and MQTT over TLS on MQTTS_PORT, where only the lab's uplink login is accepted.
+ */
 async function startBroker() {
   const { Aedes } = await import("aedes");
   const aedes = await Aedes.createBroker();
-  const server = net.createServer(aedes.handle);
+  aedes.authenticate = (client, username, password, callback) => {
+    if (!(client.conn instanceof tls.TLSSocket)) return callback(null, true);
+    const ok = username === UPLINK_USER && Buffer.isBuffer(password) && password.toString("utf8") === tlsFiles.password;
+    if (ok) return callback(null, true);
+    const err = Object.assign(new Error("bad user name or password"), { returnCode: 4 });
+    callback(err, false);
+  };
+  const servers = [];
+  const plain = net.createServer(aedes.handle);
   try {
-    await new Promise((resolve, reject) => {
-      server.once("error", reject);
-      server.listen(mqttPort, "127.0.0.1", resolve);
-    });
+    await listen(plain, mqttPort);
+    servers.push(plain);
+    console.log(`M2M demo: MQTT broker (aedes) on 127.0.0.1:${mqttPort}`);
   } catch (err) {
-    await new Promise((resolve) => aedes.close(resolve));
-    if (err.code !== "EADDRINUSE") throw err;
+    if (err.code !== "EADDRINUSE") {
+      await new Promise((resolve) => aedes.close(resolve));
+      throw err;
+    }
     console.log(`M2M demo: an MQTT broker already listens on 127.0.0.1:${mqttPort}; the demo uses it.`);
-    return undefined;
   }
-  console.log(`M2M demo: MQTT broker (aedes) on 127.0.0.1:${mqttPort}`);
+  const secure = tls.createServer({ cert: tlsFiles.cert, key: tlsFiles.key }, aedes.handle);
+  secure.on("tlsClientError", () => {}); // a client that fails the handshake is its own problem, not the broker's
+  try {
+    await listen(secure, mqttsPort);
+    servers.push(secure);
+  } catch (err) {
+    for (const s of servers) s.close();
+    await new Promise((resolve) => aedes.close(resolve));
+    throw new Error(`cannot listen for MQTT over TLS on 127.0.0.1:${mqttsPort} (MQTTS_PORT): ${err.message}`, { cause: err });
+  }
+  console.log(`M2M demo: MQTT over TLS (aedes) on 127.0.0.1:${mqttsPort}, certificates in ${path.join(userDir, "tls")}`);
   return {
     close: () =>
       new Promise((resolve) => {
-        server.close();
+        for (const s of servers) s.close();
         aedes.close(resolve);
       }),
   };
