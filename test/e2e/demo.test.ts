@@ -15,6 +15,7 @@
  * The inject buttons are pressed through the inject node's admin endpoint, as the editor does.
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "mocha";
 import mqtt from "mqtt";
@@ -49,6 +50,7 @@ describe("the demo (npm start)", () => {
   let labClient: mqtt.MqttClient | undefined;
   let mqttPort: number;
   let modbusPort: number;
+  let mqttsPort: number;
   const received: { topic: string; reading: Reading }[] = [];
   const lab: { topic: string; body: Record<string, unknown> }[] = [];
 
@@ -56,9 +58,10 @@ describe("the demo (npm start)", () => {
     tmp = makeTempDir("demo");
     mqttPort = await freePort();
     modbusPort = await freePort();
+    mqttsPort = await freePort();
     const port = await freePort();
     const env = childEnv(process.execPath, {
-      PORT: String(port), MQTT_PORT: String(mqttPort), MODBUS_PORT: String(modbusPort), DEMO_USER_DIR: path.join(tmp, "userDir"), HOST: "",
+      PORT: String(port), MQTT_PORT: String(mqttPort), MODBUS_PORT: String(modbusPort), MQTTS_PORT: String(mqttsPort), DEMO_USER_DIR: path.join(tmp, "userDir"), HOST: "",
       SIM_START: LAB_START, SIM_SPEED: "2880",
     });
     nr = await launchNodeRed("npm start", process.execPath, [path.join(ROOT, "scripts", "start.js")], { cwd: ROOT, env, port });
@@ -100,6 +103,25 @@ describe("the demo (npm start)", () => {
     labClient.on("message", (topic, payload) => lab.push({ topic, body: JSON.parse(payload.toString("utf8")) as Record<string, unknown> }));
     await labClient.subscribeAsync(["m2m-lab/#", "m2m-cloud/#"], { qos: 1 });
     assert.match(nr!.log(), new RegExp(`Modbus TCP server on 127\\.0\\.0\\.1:${modbusPort}`), "meter-sim's Modbus server listens on MODBUS_PORT");
+
+  });
+
+  it("lab: the uplink is MQTT over TLS with certificates made at the first start, its secrets in credentials only", async () => {
+    const userDir = path.join(tmp!, "userDir");
+    assert.match(nr!.log(), new RegExp(`MQTT over TLS \\(aedes\\) on 127\\.0\\.0\\.1:${mqttsPort}`));
+    await waitFor(() => ["m2m-lab-gateway", "m2m-lab-cloud"].every((c) => nr!.log().includes(`Connected to broker: ${c}@mqtts://127.0.0.1:${mqttsPort}`)), "the lab's connections over TLS");
+    const ca = fs.readFileSync(path.join(userDir, "tls", "ca.crt"), "utf8");
+    const password = fs.readFileSync(path.join(userDir, "tls", "uplink-password"), "utf8").trim();
+    const flowsJson = fs.readFileSync(path.join(userDir, "flows.json"), "utf8");
+    assert.ok(!flowsJson.includes(password) && !flowsJson.includes("BEGIN CERTIFICATE"), "no secret in the flow JSON");
+    const creds = JSON.parse(fs.readFileSync(path.join(userDir, "flows_cred.json"), "utf8")) as Record<string, Record<string, string>>;
+    assert.equal(creds["m2m-lab-gw-broker"].password, password);
+    assert.equal(creds["m2m-lab-tls"].cadata, ca);
+    // The TLS listener checks the login: a wrong password is refused, the right one (with the demo CA) connects.
+    const tlsUrl = `mqtts://127.0.0.1:${mqttsPort}`;
+    await assert.rejects(mqtt.connectAsync(tlsUrl, { ca, username: "m2m-lab", password: "wrong", reconnectPeriod: 0, connectTimeout: 5000 }), /Bad username or password|Not authorized|bad user/i);
+    const ok = await mqtt.connectAsync(tlsUrl, { ca, username: "m2m-lab", password, reconnectPeriod: 0, connectTimeout: 5000 });
+    await ok.endAsync(true);
   });
 
   it("lab: the simulated Modbus meters' 15-minute windows reach the cloud side in simulated time, and a bill comes out on close", async () => {
@@ -110,7 +132,7 @@ describe("the demo (npm start)", () => {
     for (const w of windows()) {
       assert.equal(Date.parse(w.reading.timestamp) % 900_000, 0, "a 15-minute window starts on the quarter hour");
       assert.ok(Date.parse(w.reading.timestamp) >= Date.parse(LAB_START), `${w.reading.timestamp}: simulated time, from SIM_START`);
-      assert.ok(w.receivedAt > Date.parse(w.reading.timestamp), "the gateway's (simulated) receive time crosses MQTT in the envelope");
+      assert.ok(w.receivedAt > Date.parse(w.reading.timestamp), `the gateway's (simulated) receive time crosses MQTT in the envelope: ${w.reading.deviceId} ${w.reading.timestamp} receivedAt ${JSON.stringify(w.receivedAt)}`);
       assert.equal(w.reading.quality, "GOOD", JSON.stringify(w.reading));
     }
     const e = windows().find((w) => w.reading.deviceId === "elec-001")!.reading;
