@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { capture, catchAndComplete, core, getNode, init, load, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, catchAndComplete, core, getNode, helper, init, load, unload, waitFor, type Msg } from "../../helpers/node-red";
 import { computeBill } from "../../../nodes/tariff-bill/engine";
 import { dec } from "../../../nodes/tariff-bill/money";
 import { parseTariff } from "../../../nodes/tariff-bill/tariff";
@@ -149,6 +149,27 @@ describe("tariff-bill on the runtime", () => {
     } finally {
       seen.dispose();
     }
+  });
+
+  it("the editor's validate endpoint returns the friendly form as the URDB model it bills with, and names an uncovered hour", async () => {
+    await load(NODES, flow());
+    const ok = await helper.request().post("/m2m/tariff-bill/validate").send({ field: "tariff", value: JSON.stringify(TARIFF) }).expect(200);
+    assert.equal(ok.body.ok, true, JSON.stringify(ok.body));
+    assert.deepEqual([ok.body.periods, ok.body.tiers, ok.body.zone], [3, 4, "America/New_York"]);
+    const urdb = ok.body.urdb;
+    assert.equal(urdb.tiers, undefined);
+    assert.equal(urdb.energyweekdayschedule.length, 12);
+    assert.ok(urdb.energyweekdayschedule.every((m: number[]) => m.length === 24));
+    // the seeds' 002 table: 15:00 local is on-peak (period 2), 23:00 off-peak (0), 10:00 mid-peak (1)
+    assert.deepEqual([urdb.energyweekdayschedule[0][15], urdb.energyweekdayschedule[0][23], urdb.energyweekdayschedule[0][10]], [2, 0, 1]);
+    assert.equal(urdb.fixedchargefirstmeter, "0.35", "the other keys pass through");
+    // The JSON the dialog shows bills as the form does.
+    const raw = month("m9", 0, 31);
+    const ivs = raw.map((r) => ({ start: Date.parse(r.timestamp), end: Date.parse(r.timestamp) + Q, kwh: dec(r.measurements.energy.value), quality: "GOOD" as const }));
+    assert.deepEqual(computeBill(parseTariff(urdb), JAN, ivs, { deviceId: "m9", final: true }), computeBill(parseTariff(TARIFF), JAN, ivs, { deviceId: "m9", final: true }));
+    const gap = await helper.request().post("/m2m/tariff-bill/validate").send({ field: "tariff", value: JSON.stringify({ ...TARIFF, periods: [{ name: "day", hours: "6-22" }] }) }).expect(200);
+    assert.equal(gap.body.ok, false);
+    assert.match(gap.body.error, /hour 0:00 on weekdays in month 1 is in no period/);
   });
 
   it("what cannot be billed leaves on output 2 with a reason; a bad command goes to Catch", async () => {
