@@ -46,8 +46,12 @@ export function resolveTarget(cfg: RequestConfig, msg: Record<string, unknown>):
   if (typeof op !== "string" || !(OPS as readonly string[]).includes(op)) throw new Error(`msg.op "${String(op)}" is not an operation: use one of ${OPS.join(", ")}`);
   const path = msg.path === undefined ? cfg.path : msg.path;
   if (typeof path !== "string" || !/^\/(\d{1,5}(\/\d{1,5}){0,3})?$/.test(path)) throw new Error(`msg.path "${String(path)}" is not an LwM2M path such as /3/0 or /3/0/9`);
-  const endpoint = msg.endpoint === undefined || msg.endpoint === "" ? cfg.endpoint : msg.endpoint;
-  if (typeof endpoint !== "string" || endpoint === "") throw new Error("no endpoint: set the node's Endpoint or msg.endpoint to the device's endpoint name");
+  // msg.endpoint, else the config, else a device command's payload.deviceId (rollout-stage's output shape), so a
+  // campaign can be wired straight in.
+  const p = msg.payload as Record<string, unknown> | null | undefined;
+  const fromPayload = p && typeof p === "object" && typeof p.deviceId === "string" ? p.deviceId : "";
+  const endpoint = msg.endpoint !== undefined && msg.endpoint !== "" ? msg.endpoint : cfg.endpoint || fromPayload;
+  if (typeof endpoint !== "string" || endpoint === "") throw new Error("no endpoint: set the node's Endpoint, msg.endpoint or msg.payload.deviceId to the device's endpoint name");
   return { op: op as Op, path, endpoint };
 }
 

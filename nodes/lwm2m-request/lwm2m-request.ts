@@ -45,7 +45,15 @@ export = (RED: NodeAPI) => {
             );
             msg.topic = "result";
             Object.assign(msg, { endpoint, op, path });
-            msg.payload = outcome;
+            // The result answers the command it was given: a rollout-stage command's campaign and action travel
+            // back, and a failure's reason is its result text, so rollout-stage takes the result as it comes.
+            const cmd = msg.payload as Record<string, unknown>;
+            msg.payload = {
+              ...outcome,
+              ...(typeof cmd.campaign === "string" ? { campaign: cmd.campaign } : {}),
+              ...(typeof cmd.action === "string" ? { action: cmd.action } : {}),
+              ...(outcome.status !== "success" ? { reason: outcome.resultText } : {}),
+            };
             if (outcome.status === "success") status.ok(() => t("lwm2m-request.status.fwOk", { endpoint: endpoint.slice(0, 12) }));
             else status.error(() => t("lwm2m-request.status.fwFailed", { result: String(outcome.result ?? "-") }));
             out(msg);

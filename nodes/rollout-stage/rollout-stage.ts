@@ -127,6 +127,9 @@ export = (RED: NodeAPI) => {
           if (msg.command !== undefined) {
             if (typeof msg.command !== "string") throw new InputError(`rollout-stage: msg.command must be a string (pause, resume, approve, abort, rollback, status)`, "bad command");
             out = engine.command(msg.command, campaignOf(msg), now);
+          } else if (msg.topic === "progress") {
+            // lwm2m-request's firmware-update progress, on the same wire as its results: nothing to decide yet.
+            return;
           } else if (msg.topic === "campaign") out = engine.start(msg.payload, now);
           else if (msg.topic === "result") out = engine.result(msg.payload, now);
           else if (isRec(msg.payload) && Array.isArray(msg.payload.devices)) out = engine.start(msg.payload, now);

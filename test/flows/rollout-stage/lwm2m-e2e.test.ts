@@ -6,16 +6,11 @@
  * (a function node on lwm2m-in's "restarted" events, as an integrator would build it) reports them `unhealthy`. The
  * campaign halts in wave 1 and rolls back (onHalt: rollback) the wave-1 devices only, which end on the old version.
  *
- * What an integrator has to adapt between the nodes (a core change node and the health-check function node):
- * - rollout-stage's device command names the device in msg.payload.deviceId (and msg.topic); lwm2m-request reads the
- *   target from msg.endpoint, so a change node copies it there. The command's extra payload fields are ignored by
- *   lwm2m-request, which needs only { uri, version }.
- * - lwm2m-request's result payload does not say whether it answers an update or a rollback, and lwm2m-request sends
- *   "progress" messages on the same output, which rollout-stage refuses (msg.topic must be "campaign" or "result").
- *   The change node keeps the command's action in msg.action (lwm2m-request passes the msg through), and the
- *   function node drops progress and puts `action` back into the result payload.
- * - A rollback needs a URI: the campaign gives `previousUri`, else the rollback command has none and lwm2m-request
- *   refuses it.
+ * The nodes are wired straight to each other, with no adapter: lwm2m-request takes the endpoint from the command's
+ * payload.deviceId, its result carries the command's campaign and action back (and a failure's reason), and
+ * rollout-stage lets lwm2m-request's "progress" messages pass. The only function node is the health check.
+ * A rollback needs a URI: the campaign gives `previousUri`, else the rollback command has none and lwm2m-request
+ * refuses it.
  */
 import { after, afterEach, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
@@ -43,17 +38,17 @@ const buggy = (ep: string) => Number(ep.slice(4)) % 2 === 0; // profiles "health
 
 /**
  * The health check: a device that restarts twice after a successful update is in a reboot loop, so unhealthy
- * (reported once). Results pass through with the command's action; lwm2m-request's progress messages stop here.
+ * (reported once). lwm2m-request's results and progress pass through as they are.
  */
 const HEALTH = `
 const tracked = context.get("tracked") || {};
-if (msg.topic === "progress") return null;
+if (msg.topic === "progress") return msg;
 if (msg.topic === "result") {
-  const p = Object.assign({}, msg.payload, { action: msg.action });
-  if (msg.action === "update" && p.status === "success") tracked[p.deviceId] = { restarts: 0, reported: false };
+  const p = msg.payload;
+  if (p.action === "update" && p.status === "success") tracked[p.deviceId] = { restarts: 0, reported: false };
   else delete tracked[p.deviceId];
   context.set("tracked", tracked);
-  return { topic: "result", payload: p };
+  return msg;
 }
 if (msg.topic === "restarted") {
   const t = tracked[msg.payload.endpoint];
@@ -98,24 +93,14 @@ describe("rollout-stage end to end: lwm2m-request firmware-update on lwm2m-devic
       { id: "srv", type: "lwm2m-server", port: String(port), bind: "127.0.0.1", dir: path.join(userDir, "lwm2m") },
       { id: "sim", z: "tab", type: "lwm2m-device-sim", serverHost: "127.0.0.1", serverPort: String(port), count: String(COUNT), prefix: "e2e-", profiles: "healthy,firmware-bug", speed: "600", lifetime: "60", firmwareVersion: OLD, bugVersion: NEW, rebootEveryMinutes: "10", downloadSeconds: "0.2", updateSeconds: "0.2", wires: [["fleet"]] },
       { id: "fleet", z: "tab", type: "helper", wires: [] },
-      { id: "rs", z: "tab", type: "rollout-stage", waves: WAVES.join(","), soakMinutes: "0.1", timeoutMinutes: "0.25", onHalt: "rollback", dir: path.join(userDir, "rollout"), wires: [["cmds", "adapt"], ["events"]] },
+      { id: "rs", z: "tab", type: "rollout-stage", waves: WAVES.join(","), soakMinutes: "0.1", timeoutMinutes: "0.25", onHalt: "rollback", dir: path.join(userDir, "rollout"), wires: [["cmds", "req"], ["events"]] },
       { id: "cmds", z: "tab", type: "helper", wires: [] },
       { id: "events", z: "tab", type: "helper", wires: [] },
-      {
-        id: "adapt",
-        z: "tab",
-        type: "change",
-        rules: [
-          { t: "set", p: "endpoint", pt: "msg", to: "payload.deviceId", tot: "msg" },
-          { t: "set", p: "action", pt: "msg", to: "payload.action", tot: "msg" },
-        ],
-        wires: [["req"]],
-      },
       { id: "req", z: "tab", type: "lwm2m-request", server: "srv", op: "firmware-update", path: "/5/0", endpoint: "", stateTimeoutSeconds: "3", timeoutSeconds: "2", wires: [["results", "health"]] },
       { id: "results", z: "tab", type: "helper", wires: [] },
       { id: "in", z: "tab", type: "lwm2m-in", server: "srv", wires: [["health"]] },
       { id: "health", z: "tab", type: "function", func: HEALTH, outputs: 1, wires: [["rs"]] },
-      { id: "e2e-catch", z: "tab", type: "catch", scope: ["rs", "adapt", "req", "health"], uncaught: false, wires: [["caught"]] },
+      { id: "e2e-catch", z: "tab", type: "catch", scope: ["rs", "req", "health"], uncaught: false, wires: [["caught"]] },
       { id: "caught", z: "tab", type: "helper", wires: [] },
     ];
     const seen = capture(["cmds", "events", "results", "caught", "fleet"]);
@@ -140,7 +125,7 @@ describe("rollout-stage end to end: lwm2m-request firmware-update on lwm2m-devic
       // The update reached wave 1 only, and both its devices reported the new version.
       const sent = (action: string) => seen.cmds.filter((m) => m.payload.action === action).map((m) => m.payload);
       assert.deepEqual(sent("update").map((c) => c.deviceId).sort(), [...wave1].sort());
-      const updated = seen.results.filter((m) => m.topic === "result" && m.action === "update").map((m) => m.payload);
+      const updated = seen.results.filter((m) => m.topic === "result" && m.payload.action === "update").map((m) => m.payload);
       assert.deepEqual(updated.map((p) => [p.deviceId, p.status, p.version]).sort(), wave1.map((d) => [d, "success", NEW]).sort());
       // Rollback: every device sent the update that did not report failure (both), to the old version and URI.
       assert.deepEqual(sent("rollback").map((c) => [c.deviceId, c.version, c.uri]).sort(), wave1.map((d) => [d, OLD, `coap://fw.example/pkg?version=${OLD}`]).sort());

@@ -14,10 +14,18 @@ describe("lwm2m-request config", () => {
     assert.deepEqual(resolveTarget(cfg, { op: "observe", path: "/3/0/9", endpoint: "dev-2" }), { op: "observe", path: "/3/0/9", endpoint: "dev-2" });
   });
 
+  it("a rollout-stage device command names its device in payload.deviceId: that is the endpoint when nothing else is set", () => {
+    const none = parseRequestConfig({ server: "srv", op: "firmware-update", path: "/5/0" });
+    const command = { topic: "meter-7", payload: { deviceId: "meter-7", action: "update", version: "2.0.0", uri: "coap://fw/p", campaign: "c1", wave: 1 } };
+    assert.equal(resolveTarget(none, command).endpoint, "meter-7");
+    assert.equal(resolveTarget(none, { ...command, endpoint: "other" }).endpoint, "other", "msg.endpoint still wins");
+    assert.equal(resolveTarget(cfg, command).endpoint, "dev-1", "so does the configured endpoint");
+  });
+
   it("a bad override is refused naming the property", () => {
     assert.throws(() => resolveTarget(cfg, { op: "delete-everything" }), /msg\.op "delete-everything" is not an operation/);
     assert.throws(() => resolveTarget(cfg, { path: "3/0" }), /msg\.path "3\/0" is not an LwM2M path/);
-    assert.throws(() => resolveTarget(parseRequestConfig({ server: "srv" }), {}), /no endpoint: set the node's Endpoint or msg\.endpoint/);
+    assert.throws(() => resolveTarget(parseRequestConfig({ server: "srv" }), {}), /no endpoint: set the node's Endpoint, msg\.endpoint or msg\.payload\.deviceId/);
   });
 
   it("the format is the Accept of reads and the Content-Format of writes; auto lets the device choose and writes TLV", () => {
