@@ -186,13 +186,13 @@ export class Ledger {
    */
   closeDeviceDue(id: string, reach: number, tariff = this.opts.tariff): Bill[] {
     const d = this.devices.get(id);
-    const bills: Bill[] = [];
-    if (!d) return bills;
+    if (!d) return [];
     const lateMs = this.opts.latenessSeconds * 1000;
-    while (d.open.length && d.open[0].end !== null && d.open[0].end + lateMs <= reach) {
-      const p = d.open[0];
-      bills.push(this.bill(id, d, p, p.end as number, true, tariff));
-      d.open.shift();
+    let k = 0;
+    while (k < d.open.length && d.open[k].end !== null && (d.open[k].end as number) + lateMs <= reach) k++;
+    // Every bill first: a bill that throws leaves all of the device's periods open.
+    const bills = d.open.slice(0, k).map((p) => this.bill(id, d, p, p.end as number, true, tariff));
+    for (const p of d.open.splice(0, k)) {
       this.held -= p.intervals.size;
       d.closedUntil = p.end as number;
     }
@@ -228,25 +228,24 @@ export class Ledger {
   /** Close one device's open periods now and bill them (a command period ends at `periodEnd`). */
   closeDevice(id: string, periodEnd: number, tariff = this.opts.tariff): Bill[] {
     const d = this.devices.get(id);
-    const bills: Bill[] = [];
-    if (!d) return bills;
-    while (d.open.length) {
-      const p = d.open[0];
-      const end = p.end ?? Math.max(periodEnd, p.start + 1);
-      bills.push(this.bill(id, d, p, end, true, tariff));
-      d.open.shift();
+    if (!d) return [];
+    const open = d.open;
+    const ends = open.map((p) => p.end ?? Math.max(periodEnd, p.start + 1));
+    // Every bill first: a bill that throws leaves all of the device's periods open.
+    const bills = open.map((p, k) => this.bill(id, d, p, ends[k], true, tariff));
+    d.open = [];
+    open.forEach((p, k) => {
       this.held -= p.intervals.size;
-      d.closedUntil = end;
+      d.closedUntil = ends[k];
       if (p.end === null) {
-        // Intervals after the meter read date open the next period (left for the next close).
-        const rest = new Map([...p.intervals].filter(([s]) => s >= end));
+        // Intervals after the meter read date open the next period.
+        const rest = new Map([...p.intervals].filter(([s]) => s >= ends[k]));
         if (rest.size) {
-          d.open.push({ start: end, end: null, intervals: rest });
+          d.open.push({ start: ends[k], end: null, intervals: rest });
           this.held += rest.size;
-          break;
         }
       }
-    }
+    });
     return bills;
   }
 

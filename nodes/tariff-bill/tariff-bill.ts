@@ -98,12 +98,16 @@ export = (RED: NodeAPI) => {
           if (stopped) break;
           const t0 = Date.now();
           const bills: Bill[] = [];
-          for (let k = 0; k < CLOSE_BATCH && i < job.ids.length && (k === 0 || Date.now() - t0 < CLOSE_SLICE_MS); k++) bills.push(...job.bill(job.ids[i++]));
-          if (bills.length) {
-            job.send([bills.map((b) => billMsg(b, job.topic(b))), null] as never);
-            sent += bills.length;
-            lastTotal = `${bills[bills.length - 1].total} ${bills[bills.length - 1].currency}`;
-            if (job.changes) file.changed(snapshot);
+          try {
+            for (let k = 0; k < CLOSE_BATCH && i < job.ids.length && (k === 0 || Date.now() - t0 < CLOSE_SLICE_MS); k++) bills.push(...job.bill(job.ids[i++]));
+          } finally {
+            // A device that fails to bill keeps its periods; the bills made before it in this turn still leave.
+            if (bills.length) {
+              job.send([bills.map((b) => billMsg(b, job.topic(b))), null] as never);
+              sent += bills.length;
+              lastTotal = `${bills[bills.length - 1].total} ${bills[bills.length - 1].currency}`;
+              if (job.changes) file.changed(snapshot);
+            }
           }
           if (i < job.ids.length) await turn();
         }

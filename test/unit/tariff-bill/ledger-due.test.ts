@@ -46,3 +46,36 @@ describe("tariff-bill Ledger: months due by the data", () => {
     assert.equal(l.closeDue(Date.parse("2026-04-01T00:00:00Z"), true).length, 3);
   });
 });
+
+describe("tariff-bill Ledger: a bill that throws loses no period", () => {
+  /** Make the ledger's `n`-th bill throw (the first ones succeed), as a broken msg.tariff could. */
+  function failNth(l: Ledger, n: number): () => void {
+    const inner = l as unknown as { bill: (...a: unknown[]) => unknown };
+    const orig = inner.bill;
+    let calls = 0;
+    inner.bill = function (this: unknown, ...a: unknown[]) {
+      if (++calls === n) throw new Error("bill failed");
+      return orig.apply(this, a);
+    };
+    return () => void (inner.bill = orig);
+  }
+
+  for (const [name, close] of [
+    ["closeAll", (l: Ledger) => l.closeAll(Date.parse("2026-05-01T00:00:00Z"))],
+    ["closeDue", (l: Ledger) => l.closeDue(Date.parse("2026-05-01T00:00:00Z"), true)],
+  ] as const)
+    it(`${name}: a device whose second month fails to bill keeps both months open, billed by the next close`, () => {
+      const l = new Ledger(opts());
+      l.accept(reading("a", "2026-02-10T00:00:00Z"));
+      l.accept(reading("a", "2026-03-10T00:00:00Z"));
+      const restore = failNth(l, 2);
+      assert.throws(() => close(l), /bill failed/);
+      restore();
+      assert.equal(l.held, 2);
+      assert.equal(l.toJSON().devices.a.open.length, 2, "February's period was not dropped with its bill unsent");
+      assert.deepEqual(
+        close(l).map((b) => b.period.start),
+        ["2026-02-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"],
+      );
+    });
+});
