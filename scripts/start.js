@@ -93,9 +93,9 @@ const flows = fs
   .map((n) => {
     if (n.type === "mqtt-broker" && n.broker === "127.0.0.1") return { ...n, port: String(n.usetls ? mqttsPort : mqttPort) };
     if (n.type === "modbus-client" && n.tcpHost === "127.0.0.1") return { ...n, tcpPort: String(modbusPort) };
-    if (n.type === "meter-sim" && n.server === "on") {
-      return { ...n, port: String(modbusPort), ...(simSpeed ? { speed: simSpeed } : {}), ...(simStart ? { start: simStart } : {}) };
-    }
+    if (n.type === "meter-sim" && n.server === "on") return { ...n, port: String(modbusPort), ...(simStart ? { start: simStart } : {}) };
+    // The lab's clock starts (at SIM_SPEED) a few seconds after the deploy, once the Flex-Getter has connected.
+    if (n.id === "m2m-lab-clock" && simSpeed) return { ...n, props: n.props.map((p) => (p.p === "speed" ? { ...p, v: simSpeed } : p)) };
     return n;
   });
 fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flows, null, 2));
