@@ -82,7 +82,13 @@ function tlsMaterial() {
     password: fs.readFileSync(file("uplink-password"), "utf8").trim(),
   };
 }
-const tlsFiles = tlsMaterial();
+let tlsFiles;
+try {
+  tlsFiles = tlsMaterial();
+} catch (err) {
+  console.error(`M2M demo: ${err.message}`);
+  process.exit(1);
+}
 const UPLINK_USER = "m2m-lab";
 
 const flows = fs
