@@ -6,7 +6,9 @@
  *   registration expired: a device that lost its link for longer than its lifetime registers again without
  *   rebooting), the `restarted` event (a Register over a live registration), or Current Time (/3/0/13) jumping back
  *   by more than `clockJumpSeconds`;
- * - Memory Free (/3/0/10) and Battery Level (/3/0/9) samples, with their times;
+ * - Memory Free (/3/0/10) and Battery Level (/3/0/9) samples, with the time they were read and, when the input
+ *   carried Current Time (/3/0/13), the device's time (a device's values move in its own time: a simulator runs
+ *   faster than the wall clock, a gateway may read in bursts or replay);
  * - the firmware version (/3/0/3), when it changed and what it was before;
  * - the error codes (/3/0/11) present, since when, and which were present before the last reboot;
  * - the last value of every resource of objects 3, 4 and 5 that the tree reads (so that an event alone can be
@@ -15,8 +17,11 @@
 import { isRec } from "../shared/util";
 
 export interface Sample {
+  /** When it was read (the input's `at`, else the wall clock): what the windows and reboots are compared with. */
   at: number;
   v: number;
+  /** The device's Current Time (/3/0/13) read with it, when the input carried one: what trends are timed by. */
+  dev?: number;
 }
 
 export interface EndpointHistory {
@@ -183,14 +188,14 @@ export function applyValues(h: EndpointHistory, values: Record<string, unknown>,
   }
   for (const [p, v] of Object.entries(values)) h.values[p] = v;
 
-  // Current Time jumping back: the device restarted (its clock began again)
-  if ("/3/0/13" in values) {
-    const device = timeOf(values["/3/0/13"]);
-    if (device !== undefined) {
-      if (h.clock && at > h.clock.at && device < h.clock.device - limits.clockJumpSeconds * 1000) addReboot(h, at, "clock");
-      h.clock = { device, at };
-    }
+  // Current Time jumping back: the device restarted (its clock began again). Two reads in the same millisecond (a
+  // burst, a replay) are still in order; a read older than the last one is a late arrival, not a restart.
+  const device = "/3/0/13" in values ? timeOf(values["/3/0/13"]) : undefined;
+  if (device !== undefined) {
+    if (h.clock && at >= h.clock.at && device < h.clock.device - limits.clockJumpSeconds * 1000) addReboot(h, at, "clock");
+    if (!h.clock || at >= h.clock.at) h.clock = { device, at };
   }
+  const sample = (v: number): Sample => (device === undefined ? { at, v } : { at, v, dev: device });
   if ("/3/0/3" in values && typeof values["/3/0/3"] === "string" && values["/3/0/3"] !== "") {
     const version = values["/3/0/3"];
     if (!h.firmware) h.firmware = { version };
@@ -198,11 +203,11 @@ export function applyValues(h: EndpointHistory, values: Record<string, unknown>,
   }
   if ("/3/0/10" in values) {
     const v = num(values["/3/0/10"]);
-    if (v !== undefined) pushSorted(h.memory, { at, v }, MAX_SAMPLES);
+    if (v !== undefined) pushSorted(h.memory, sample(v), MAX_SAMPLES);
   }
   if ("/3/0/9" in values) {
     const v = num(values["/3/0/9"]);
-    if (v !== undefined) pushSorted(h.battery, { at, v }, MAX_SAMPLES);
+    if (v !== undefined) pushSorted(h.battery, sample(v), MAX_SAMPLES);
   }
   if ("/3/0/11" in values) {
     const codes = errorCodes(values["/3/0/11"]);

@@ -4,7 +4,7 @@
  * history it needs (reboots, Memory Free and battery samples, firmware versions).
  */
 export { Diagnoser, parseAt, EVENTS } from "./diagnoser";
-export { diagnose, trend, segments, slope, DEFAULT_RULES, CAUSES, STEADY_SHARE, MEMORY_RESET_SHARE, BATTERY_RESET_POINTS, type Rules, type Cause, type Severity, type Evidence, type Check, type Diagnosis, type Trend } from "./tree";
+export { diagnose, trend, trendTimes, segments, slope, DEFAULT_RULES, CAUSES, STEADY_SHARE, MEMORY_RESET_SHARE, BATTERY_RESET_POINTS, type Rules, type Cause, type Severity, type Evidence, type Check, type Diagnosis, type Trend } from "./tree";
 export { emptyHistory, applyEvent, applyValues, flattenSnapshot, flattenPath, errorCodes, instances, WATCHED, MAX_SAMPLES, type EndpointHistory, type HistoryState, type Sample } from "./history";
 export { ERROR_CODES, BATTERY_STATUS, POWER_SOURCES, NETWORK_BEARERS, bearerName, errorCodeText, signalClass } from "./registry";
 export { parseDiagnoseConfig, type DiagnoseConfig } from "./config";

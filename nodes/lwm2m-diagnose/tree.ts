@@ -109,24 +109,45 @@ interface Finding {
   severity: Severity;
 }
 
-/** Least-squares slope (per ms) of samples; undefined when they span no time. */
+/**
+ * The samples' times for a trend (ms from the first), in the device's time where it can be told: each step takes
+ * the device's elapsed Current Time when both ends carry one and it moved forward, else the elapsed time between the
+ * reads. A device's values move in its own time: a simulator at 60x, a burst of reads, a replay would otherwise put
+ * every rate off by the speed factor. A clock that went back (a restart) or stood still (unset, or the same read
+ * twice) falls back to the reads' times for that step; samples without Current Time keep the reads' times.
+ */
+export function trendTimes(s: readonly Sample[]): number[] {
+  const out: number[] = [];
+  let t = 0;
+  for (let i = 0; i < s.length; i++) {
+    if (i > 0) {
+      const a = s[i - 1];
+      const b = s[i];
+      t += a.dev !== undefined && b.dev !== undefined && b.dev > a.dev ? b.dev - a.dev : b.at - a.at;
+    }
+    out.push(t);
+  }
+  return out;
+}
+
+/** Least-squares slope (per ms, in the samples' trend times) of samples; undefined when they span no time. */
 export function slope(s: readonly Sample[]): number | undefined {
   const n = s.length;
   if (n < 2) return undefined;
-  const t0 = s[0].at;
+  const ts = trendTimes(s);
   let mx = 0;
   let my = 0;
-  for (const p of s) {
-    mx += p.at - t0;
-    my += p.v;
+  for (let i = 0; i < n; i++) {
+    mx += ts[i];
+    my += s[i].v;
   }
   mx /= n;
   my /= n;
   let sxy = 0;
   let sxx = 0;
-  for (const p of s) {
-    const dx = p.at - t0 - mx;
-    sxy += dx * (p.v - my);
+  for (let i = 0; i < n; i++) {
+    const dx = ts[i] - mx;
+    sxy += dx * (s[i].v - my);
     sxx += dx * dx;
   }
   return sxx > 0 ? sxy / sxx : undefined;
