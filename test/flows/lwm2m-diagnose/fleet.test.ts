@@ -105,11 +105,17 @@ describe("lwm2m-diagnose on a simulated fleet, one device per profile", function
   const paths = (d: Msg) => d.evidence.map((e: Msg) => e.path);
   const why = (d: Msg) => JSON.stringify({ cause: d.cause, evidence: d.evidence, checks: d.checks });
 
-  it("healthy: the simulated healthy battery does not drift (the diagnosis times samples by the wall clock)", () => {
-    // any drift, times the simulated speed, reads as a battery emptying within days: 0.02 %/h once made every
-    // healthy device of a long-running fleet "dying-battery"
+  it("healthy: the simulated healthy battery does not drift", () => {
+    // the diagnosis times trends by the device's Current Time (/3/0/13), so a drift would read at its simulated rate;
+    // the profile keeps the battery flat all the same, so that "healthy" is healthy at any speed
     for (const seed of [1, 2, 3]) assert.equal(readings("healthy", 0, 0, seed).battery, readings("healthy", 1000, 1000, seed).battery);
   });
+
+  /** The rate in a check's detail ("level 30 %, status 0, -9.6 %/day"), or undefined. */
+  const rate = (d: Msg, stepName: string, unit: string) => {
+    const m = new RegExp(`(-?[\\d.]+) ${unit}/day`).exec(d.checks.find((c: Msg) => c.step === stepName)?.detail ?? "");
+    return m ? Number(m[1]) : undefined;
+  };
 
   it("healthy: several reads, no evidence against it, no truck", async () => {
     let d = await ask(ep("healthy"));
@@ -146,6 +152,15 @@ describe("lwm2m-diagnose on a simulated fleet, one device per profile", function
     const d = await askUntil(ep("dying-battery"), "dying-battery", 12, 250);
     assert.equal(d.cause, "dying-battery", why(d));
     assert.ok(paths(d).some((p: string) => p === "/3/0/9" || p === "/3/0/20"), why(d));
+    // the profile drains 0.4 %/h = 9.6 %/day of simulated time: timed by the device's Current Time the trend finds
+    // that rate (integer levels: a few points of noise), not 36,000 times it; its days left follow from it
+    const perDay = rate(d, "battery", "%");
+    assert.ok(perDay !== undefined && perDay < -4 && perDay > -20, why(d));
+    const projected = d.evidence.find((e: Msg) => e.path === "/3/0/9" && /empty in/.test(e.rule));
+    if (projected) {
+      const days = Number(/empty in ([\d.]+) days/.exec(projected.rule)![1]);
+      assert.ok(Math.abs(days - projected.value / -perDay) < 0.2 && days > 0.5, why(d));
+    }
     assert.equal(d.truckRoll, false);
   });
 
@@ -155,6 +170,11 @@ describe("lwm2m-diagnose on a simulated fleet, one device per profile", function
     const mem = d.evidence.find((e: Msg) => e.path === "/3/0/10");
     assert.ok(mem, why(d));
     assert.match(mem.rule, /Memory Free falling/);
+    // the profile leaks 4 kB/h = 96 kB/day of simulated time; the wall clock would have made it 36,000 times that
+    const perDay = Number(/falling ([\d.]+) kB\/day/.exec(mem.rule)![1]);
+    assert.ok(perDay > 48 && perDay < 192, why(d));
+    const days = Number(/exhausted in ([\d.]+) days/.exec(mem.rule)![1]);
+    assert.ok(days > 0.5 && days <= 7, why(d));
     assert.equal(d.truckRoll, false);
   });
 
