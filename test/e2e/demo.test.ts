@@ -125,7 +125,14 @@ describe("the demo (npm start)", () => {
   });
 
   it("lab: the simulated Modbus meters' 15-minute windows reach the cloud side in simulated time, and a bill comes out on close", async () => {
-    const windows = () => lab.filter((m) => m.topic.startsWith("m2m-lab/")).map((m) => m.body as { reading: Reading & { window: { start: string } }; receivedAt: number });
+    // A message holds a window, or several when one reading closes more than one (aggregate-window sends them as a batch).
+    const windows = () =>
+      lab
+        .filter((m) => m.topic.startsWith("m2m-lab/"))
+        .flatMap((m) => {
+          const { reading, receivedAt } = m.body as { reading: Reading | Reading[]; receivedAt: number };
+          return (Array.isArray(reading) ? reading : [reading]).map((r) => ({ reading: r, receivedAt }));
+        });
     // Three simulated hours of every meter (a day runs in 30 s at SIM_SPEED 2880): the cloud has closed an hour by then.
     const threeHours = Date.parse(LAB_START) + 3 * 3600_000;
     await waitFor(() => LAB_METERS.every((d) => windows().some((w) => w.reading.deviceId === d && Date.parse(w.reading.timestamp) >= threeHours)), "three simulated hours of each lab meter", 60_000);

@@ -98,11 +98,14 @@ class Run {
     assert.equal(res.status, 200, `pressing inject ${injectId}`);
   }
 
-  /** The gateway's 15-minute windows as the broker got them, in order of arrival. */
+  /** The gateway's 15-minute windows as the broker got them, in order of arrival (a message may hold several). */
   windows(): { reading: Reading; receivedAt: number; at: number }[] {
     return this.arrivals
       .filter((a) => a.topic.startsWith("m2m-lab/"))
-      .map((a) => ({ ...(a.body as { reading: Reading; receivedAt: number }), at: a.at }));
+      .flatMap((a) => {
+        const { reading, receivedAt } = a.body as { reading: Reading | Reading[]; receivedAt: number };
+        return (Array.isArray(reading) ? reading : [reading]).map((r) => ({ reading: r, receivedAt, at: a.at }));
+      });
   }
   latest(deviceId: string): number {
     return Math.max(-Infinity, ...this.windows().filter((w) => w.reading.deviceId === deviceId).map((w) => Date.parse(w.reading.timestamp)));
