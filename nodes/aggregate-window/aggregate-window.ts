@@ -22,6 +22,7 @@ const CHUNK = 1000;
 export = (RED: NodeAPI) => {
   registerNode<AggregatorConfig>(RED, {
     type: "aggregate-window",
+    catalog,
     fields: FIELDS,
     migrations: MIGRATIONS,
     parse(def, env) {
@@ -34,15 +35,7 @@ export = (RED: NodeAPI) => {
         return { rules: parseAggregates(text).length };
       },
     },
-    create({ node, config: cfg, status, t: translate, logThrottled }) {
-      // The node's catalog where the runtime has none loaded (a test harness): English, never a bare key.
-      const t = (key: string, params?: Record<string, string | number>) => {
-        const s = translate(key, params);
-        if (s !== key || !key.startsWith("aggregate-window.")) return s;
-        let o: unknown = catalog;
-        for (const k of key.split(".")) o = o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined;
-        return typeof o === "string" ? o.replace(/__(\w+)__/g, (m, p: string) => (params && params[p] !== undefined ? String(params[p]) : m)) : s;
-      };
+    create({ node, config: cfg, status, t, logThrottled }) {
       const agg = new Aggregator(cfg);
       let stateError = 0;
       const reportStateError = (err: unknown) => {

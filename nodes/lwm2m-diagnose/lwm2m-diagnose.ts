@@ -56,21 +56,14 @@ async function readSnapshot(server: Lwm2mServerApi, endpoint: string): Promise<{
 export = (RED: NodeAPI) => {
   registerNode<NodeConfig>(RED, {
     type: TYPE,
+    catalog,
     fields: FIELDS,
     migrations: MIGRATIONS,
     parse(def, env) {
       const cfg = parseDiagnoseConfig(def);
       return { ...cfg, server: typeof def.server === "string" ? def.server : "", stateDir: cfg.stateDir || nodeStateDir(env, `m2m-${TYPE}`) };
     },
-    create({ node, config: cfg, status, t: translate, logThrottled }) {
-      // The node's catalog where the runtime has none loaded (a test harness): English, never a bare key.
-      const t = (key: string, params?: Record<string, string | number>) => {
-        const s = translate(key, params);
-        if (s !== key || !key.startsWith(`${TYPE}.`)) return s;
-        let o: unknown = catalog;
-        for (const k of key.split(".")) o = o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined;
-        return typeof o === "string" ? o.replace(/__(\w+)__/g, (m, p: string) => (params && params[p] !== undefined ? String(params[p]) : m)) : s;
-      };
+    create({ node, config: cfg, status, t, logThrottled }) {
       // the server first: a server that could not start refuses every message with its own reason
       const server = cfg.server ? findServer(cfg.server) : undefined;
       const dz = new Diagnoser(cfg);

@@ -29,6 +29,7 @@ const MAX_DELAY = 2_147_483_647;
 export = (RED: NodeAPI) => {
   registerNode<RolloutConfig>(RED, {
     type: TYPE,
+    catalog,
     fields: FIELDS,
     migrations: MIGRATIONS,
     parse: (def, env) => parseRolloutConfig(def, nodeStateDir(env, `m2m-${TYPE}`)),
@@ -36,15 +37,7 @@ export = (RED: NodeAPI) => {
     checkers: {
       waves: (text) => ({ sizes1000: waveSizes(1000, parseWaves(text)) }),
     },
-    create({ node, config: cfg, status, t: translate, logThrottled }) {
-      // The node's own catalog when Node-RED has not loaded it (a test harness): an error never reads as its key.
-      const t = (key: string, params?: Record<string, string | number>): string => {
-        const s = translate(key, params);
-        if (s !== key && !s.endsWith(key)) return s;
-        let o: unknown = catalog;
-        for (const k of key.split(".")) o = o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined;
-        return typeof o === "string" ? o.replace(/__(\w+)__/g, (m, p: string) => (params?.[p] !== undefined ? String(params[p]) : m)) : s;
-      };
+    create({ node, config: cfg, status, t, logThrottled }) {
 
       const engine = new RolloutEngine(cfg.options);
       let stateError: Error | undefined;

@@ -52,6 +52,11 @@ export interface NodeBehaviour {
 
 export interface NodeDefinition<Cfg> {
   type: string;
+  /**
+   * The node's English catalog (its locales/en-US/<file>.json, imported): where the runtime has no catalog loaded
+   * (a test harness, a node used outside Node-RED), keys fall back to it, so an error never reads as its bare key.
+   */
+  catalog?: object;
   fields: FieldSpecs;
   migrations: readonly Migration[];
   /** From the migrated config to the node's options. Throws a ConfigError naming the field. */
@@ -114,7 +119,7 @@ export function registerNode<Cfg>(RED: NodeAPI, def: NodeDefinition<Cfg>): void 
     RED.nodes.createNode(this, nodeDef);
     const node = this; // eslint-disable-line @typescript-eslint/no-this-alias -- the node is captured by the handlers below
     const status = new StatusReporter(node);
-    const t = (key: string, params?: Record<string, string | number>) => translate(RED, key, params);
+    const t = (key: string, params?: Record<string, string | number>) => translate(RED, key, params, def.catalog);
     const logged = new Map<string, { at: number; held: number }>();
     const logThrottled = (key: string, text: string, level: "error" | "warn" = "error") => {
       const now = Date.now();
@@ -206,16 +211,20 @@ export function registerNode<Cfg>(RED: NodeAPI, def: NodeDefinition<Cfg>): void 
 
 /**
  * A key of the node's catalog translated. Where the runtime has no catalog loaded (a test harness, a node used
- * outside Node-RED: i18n gives the key back), the shared keys (`m2m.*`) fall back to the English catalog, so an
- * error never loses its detail.
+ * outside Node-RED: i18n gives the key back), the shared keys (`m2m.*`) fall back to the shared English catalog and
+ * the node's own keys to `catalog` (its English one), so an error never loses its detail.
  */
-export function translate(RED: Pick<NodeAPI, "_">, key: string, params?: Record<string, string | number>): string {
+export function translate(RED: Pick<NodeAPI, "_">, key: string, params?: Record<string, string | number>, catalog?: object): string {
   const s = RED._(key, params as Record<string, string>);
-  if (s !== key || !key.startsWith("m2m.")) return s;
-  let o: unknown = sharedCatalog;
-  for (const k of key.slice(4).split(".")) o = o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined;
-  if (typeof o !== "string") return s;
-  return o.replace(/__(\w+)__/g, (m, p: string) => (params && params[p] !== undefined ? String(params[p]) : m));
+  if (s !== key && !s.endsWith(key)) return s;
+  const lookup = (root: unknown, path: string[]): unknown => {
+    let o = root;
+    for (const k of path) o = o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined;
+    return o;
+  };
+  const found = key.startsWith("m2m.") ? lookup(sharedCatalog, key.slice(4).split(".")) : lookup(catalog, key.split("."));
+  if (typeof found !== "string") return s;
+  return found.replace(/__(\w+)__/g, (m, p: string) => (params && params[p] !== undefined ? String(params[p]) : m));
 }
 
 /** A translation, or `fallback` when the catalog has no such key (i18next gives the key back). */

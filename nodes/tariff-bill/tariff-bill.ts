@@ -29,6 +29,7 @@ const CLOSE_SLICE_MS = 10;
 export = (RED: NodeAPI) => {
   registerNode<TariffBillConfig>(RED, {
     type: TYPE,
+    catalog,
     fields: FIELDS,
     migrations: MIGRATIONS,
     parse: (def, env) => parseTariffBillConfig(def, nodeStateDir(env, `m2m-${TYPE}`)),
@@ -42,16 +43,7 @@ export = (RED: NodeAPI) => {
         return { tariffId: t.id, periods: t.energy.length, tiers: Math.max(...t.energy.map((p) => p.length)), zone: t.timezone, currency: t.currency, ...(urdb ? { urdb } : {}) };
       },
     },
-    create({ node, config: cfg, status, t: translate, logThrottled }) {
-      // The node's own catalog when Node-RED has not loaded it (a test harness, a node used outside the editor's
-      // runtime): an error never reads as its key.
-      const t = (key: string, params?: Record<string, string | number>): string => {
-        const s = translate(key, params);
-        if (s !== key && !s.endsWith(key)) return s;
-        let o: unknown = catalog;
-        for (const k of key.split(".")) o = o && typeof o === "object" ? (o as Record<string, unknown>)[k] : undefined;
-        return typeof o === "string" ? o.replace(/__(\w+)__/g, (m, p: string) => (params?.[p] !== undefined ? String(params[p]) : m)) : s;
-      };
+    create({ node, config: cfg, status, t, logThrottled }) {
       const ledger = new Ledger(cfg.ledger);
       let stateError: Error | undefined;
       const file = new StateFile<LedgerState>({

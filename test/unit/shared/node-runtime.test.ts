@@ -51,6 +51,10 @@ describe("shared/node-runtime", () => {
     assert.equal(statusKey("badTimestamp"), "badTimestamp");
     const bare = { _: (k: string) => k } as never;
     assert.equal(translate(bare, "m2m.errors.config", { type: "demo", error: "x" }), "demo: the configuration is invalid: x");
-    assert.equal(translate(bare, "demo.status.ok"), "demo.status.ok", "a node's own key is left to its catalog");
+    assert.equal(translate(bare, "demo.status.ok"), "demo.status.ok", "a node's own key with no catalog given stays a key");
+    const catalog = { demo: { status: { ok: "__count__ ok" } } };
+    assert.equal(translate(bare, "demo.status.ok", { count: 3 }, catalog), "3 ok", "the node's English catalog is the fallback");
+    const loaded = { _: (k: string) => (k === "demo.status.ok" ? "3 gut" : k) } as never;
+    assert.equal(translate(loaded, "demo.status.ok", { count: 3 }, catalog), "3 gut", "a loaded catalog wins");
   });
 });
