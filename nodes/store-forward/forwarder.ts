@@ -5,6 +5,8 @@
  */
 import { Journal, JournalFullError, type AppendResult, type DropReason, type JournalOptions, type Priority, type StoredRecord } from "./journal";
 import { decodeRecord, encodeRecordDetailed } from "./record";
+import { readingKey } from "../shared/canonical-reading";
+import { getPath, isRec } from "../shared/util";
 
 export interface ForwarderOptions {
   nodeId: string;
@@ -95,16 +97,6 @@ interface Flight {
   sentError?: string;
 }
 
-const isRec = (v: unknown): v is Msg => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function get(obj: unknown, path: string): unknown {
-  let o = obj;
-  for (const k of path.split(".")) {
-    if (!isRec(o)) return undefined;
-    o = o[k];
-  }
-  return o;
-}
 
 /** The priority of a message: msg.priority "P0" (alarms), "P1" (default) or "P2". */
 export function priorityOf(msg: Msg): Priority {
@@ -162,11 +154,11 @@ export class Forwarder {
    */
   keyOf(msg: Msg): { key: string; derived: boolean } {
     if (this.opts.keyProperty) {
-      const v = get(msg, this.opts.keyProperty);
+      const v = getPath(msg, this.opts.keyProperty);
       if (v === undefined || v === null) throw new Error(`msg.${this.opts.keyProperty} (the idempotency key) is missing`);
       return { key: typeof v === "string" ? v : JSON.stringify(v), derived: false };
     }
-    const key = readingKey(msg);
+    const key = keyOfReading(msg);
     if (key !== undefined) return { key, derived: true };
     return { key: `${this.opts.nodeId}/${this.io.now()}/${this.seq++}`, derived: false };
   }
@@ -436,7 +428,7 @@ export class Forwarder {
   private toFlight(records: StoredRecord[], msgs: Msg[], bytes: number, replay: boolean): Flight {
     return {
       ids: records.map((r) => r.id),
-      keys: records.map((r, i) => r.key || readingKey(msgs[i]) || r.id),
+      keys: records.map((r, i) => r.key || keyOfReading(msgs[i]) || r.id),
       payloads: msgs.map((m) => m.payload),
       base: msgs[0],
       storedAt: records[0].enqueuedAt,
@@ -595,10 +587,10 @@ export function replayRate(opts: { rateMsgs: number; rateBytes: number; batchSiz
   return { msgsPerSecond, recordsPerSecond: msgsPerSecond * batch, limitedBy };
 }
 
-/** The default idempotency key of a canonical reading: deviceId/timestamp. */
-function readingKey(msg: Msg): string | undefined {
+/** The default idempotency key of a message whose payload is a canonical reading: deviceId/timestamp. */
+function keyOfReading(msg: Msg): string | undefined {
   const p = msg.payload;
-  return isRec(p) && typeof p.deviceId === "string" && typeof p.timestamp === "string" ? `${p.deviceId}/${p.timestamp}` : undefined;
+  return isRec(p) && typeof p.deviceId === "string" && typeof p.timestamp === "string" ? readingKey({ deviceId: p.deviceId, timestamp: p.timestamp }) : undefined;
 }
 
 function safeJson(v: unknown): string | undefined {
