@@ -11,7 +11,7 @@
 import type dgram from "node:dgram";
 import { EventEmitter } from "node:events";
 import { Agent, createServer, type IncomingMessage, type OutgoingMessage, type Server } from "coap";
-import { toBinary } from "coap/dist/lib/option_converter";
+import { formatOption } from "../shared/lwm2m/coap-options";
 import { CONTENT_FORMAT, decode, encode } from "../shared/lwm2m";
 import { guardedSocket } from "../shared/lwm2m/udp";
 import { readings, MEMORY_TOTAL_KB, type Profile } from "./profiles";
@@ -39,19 +39,6 @@ export interface DeviceOptions {
 }
 
 type Value = unknown;
-
-function contentFormatOf(msg: IncomingMessage, name: "Content-Format" | "Accept"): number | undefined {
-  const h = (msg.headers as Record<string, unknown>)[name];
-  if (typeof h === "number") return h;
-  if (typeof h !== "string") return undefined;
-  try {
-    let n = 0;
-    for (const x of toBinary(name, h) as Buffer) n = n * 256 + x;
-    return n;
-  } catch {
-    return undefined;
-  }
-}
 
 const OBJECT_IDS = [1, 3, 4, 5, 6, 7];
 
@@ -267,7 +254,7 @@ export class SimDevice extends EventEmitter {
   private serve(req: IncomingMessage, res: OutgoingMessage): void {
     const url = new URL(req.url, "coap://x");
     const path = url.pathname.replace(/\/$/, "") || "/";
-    const accept = contentFormatOf(req, "Accept");
+    const accept = formatOption(req, "Accept");
     const method = req.method as string;
     if (method === "GET" && accept === CONTENT_FORMAT.LINK_FORMAT) return this.discover(path, res);
     if (method === "GET") {
@@ -314,7 +301,7 @@ export class SimDevice extends EventEmitter {
   }
 
   private readComposite(req: IncomingMessage, res: OutgoingMessage): void {
-    const format = contentFormatOf(req, "Content-Format") ?? CONTENT_FORMAT.SENML_JSON;
+    const format = formatOption(req, "Content-Format") ?? CONTENT_FORMAT.SENML_JSON;
     let paths: string[];
     try {
       const asked = decode(req.payload, format, "/");
@@ -324,12 +311,12 @@ export class SimDevice extends EventEmitter {
       paths = namesOf(req.payload, format);
     }
     const entries = paths.map((p) => ({ path: p, value: this.at(p).value })).filter((e) => e.value !== undefined);
-    const out = contentFormatOf(req, "Accept") ?? format;
+    const out = formatOption(req, "Accept") ?? format;
     this.reply(res, "2.05", encode(entries, out, "/"), out);
   }
 
   private write(req: IncomingMessage, path: string, res: OutgoingMessage): void {
-    const format = contentFormatOf(req, "Content-Format") ?? CONTENT_FORMAT.TEXT;
+    const format = formatOption(req, "Content-Format") ?? CONTENT_FORMAT.TEXT;
     let value: unknown;
     try {
       value = decode(req.payload, format, path);

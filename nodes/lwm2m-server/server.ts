@@ -10,7 +10,7 @@
 import crypto from "node:crypto";
 import type dgram from "node:dgram";
 import { EventEmitter } from "node:events";
-import { toBinary } from "coap/dist/lib/option_converter";
+import { formatOption } from "../shared/lwm2m/coap-options";
 import { Agent, createServer, type IncomingMessage, type OutgoingMessage, type Server } from "coap";
 import { guardedSocket } from "../shared/lwm2m/udp";
 import { DeviceError, type DeviceRequest, type DeviceResponse, type Lwm2mEvent, type Lwm2mServerApi, type Observation, type Registration } from "../shared/lwm2m/registry";
@@ -29,21 +29,6 @@ export interface ServerOptions {
   /** Decode a notification or a Send payload (the codec), for the events. */
   decode?: (payload: Buffer, contentFormat: number | undefined, path: string) => unknown;
   now?: () => number;
-}
-
-/** The Content-Format of a message as a number (coap gives the registered ones by name: "application/vnd.oma.lwm2m+tlv"). */
-function contentFormatOf(msg: IncomingMessage): number | undefined {
-  const h = (msg.headers as Record<string, unknown>)["Content-Format"];
-  if (typeof h === "number") return h;
-  if (typeof h !== "string") return undefined;
-  try {
-    const b = toBinary("Content-Format", h) as Buffer;
-    let n = 0;
-    for (const x of b) n = n * 256 + x;
-    return n;
-  } catch {
-    return undefined;
-  }
 }
 
 /** The object instances a Register payload announces ("</1/0>,</3/0>;ver=1.1" → ["/1/0", "/3/0"]). */
@@ -255,7 +240,7 @@ export class Lwm2mServer implements Lwm2mServerApi {
     if (!reg) return this.reply(res, "4.04");
     reg.lastSeen = this.now();
     this.reply(res, "2.04");
-    this.emit("send", reg, this.decoded(req.payload, contentFormatOf(req), "/"), "/dp");
+    this.emit("send", reg, this.decoded(req.payload, formatOption(req), "/"), "/dp");
   }
 
   private remove(reg: Registration): void {
@@ -396,7 +381,7 @@ export class Lwm2mServer implements Lwm2mServerApi {
         timeoutMs,
       );
       req.on("response", (msg: IncomingMessage) => {
-        const res: DeviceResponse = { code: msg.code, payload: msg.payload ?? Buffer.alloc(0), contentFormat: contentFormatOf(msg) };
+        const res: DeviceResponse = { code: msg.code, payload: msg.payload ?? Buffer.alloc(0), contentFormat: formatOption(msg) };
         reg.lastSeen = this.now();
         if (observe && isSuccess(msg.code)) {
           const stream = msg as IncomingMessage & { close(eager?: boolean): void };
@@ -407,7 +392,7 @@ export class Lwm2mServer implements Lwm2mServerApi {
               return; // the first "data" is the answer itself
             }
             try {
-              onNotify?.({ code: stream.code, payload: chunk, contentFormat: contentFormatOf(stream) });
+              onNotify?.({ code: stream.code, payload: chunk, contentFormat: formatOption(stream) });
             } catch (err) {
               this.events.emit("error", err);
             }
