@@ -4,10 +4,12 @@ import { FIELDS } from "./fields";
 import { PROFILES, type Profile } from "./profiles";
 import { SimDevice, type DeviceOptions } from "./sim";
 
-export interface FleetConfig extends Omit<DeviceOptions, "endpoint" | "profile" | "seed"> {
+export interface FleetConfig extends Omit<DeviceOptions, "endpoint" | "profile" | "seed" | "hardwareVersion"> {
   count: number;
   prefix: string;
   profiles: Profile[];
+  /** Hardware revisions (/3/0/18), given to the devices in turn like the profiles. */
+  hardware: string[];
 }
 
 export function parseFleetConfig(def: Record<string, unknown>): FleetConfig {
@@ -17,6 +19,8 @@ export function parseFleetConfig(def: Record<string, unknown>): FleetConfig {
     count: number;
     prefix: string;
     profiles: string;
+    hardware: string;
+    bugHardware: string;
     speed: number;
     lifetime: number;
     binding: "U" | "UQ";
@@ -32,6 +36,8 @@ export function parseFleetConfig(def: Record<string, unknown>): FleetConfig {
     count: f.count,
     prefix: f.prefix,
     profiles: f.profiles.split(",").map((p) => p.trim() as Profile),
+    hardware: f.hardware.split(",").map((h) => h.trim()),
+    bugHardware: f.bugHardware.trim(),
     speed: f.speed,
     lifetime: f.lifetime,
     binding: f.binding,
@@ -48,9 +54,9 @@ export class Fleet {
 
   constructor(cfg: FleetConfig) {
     for (let i = 0; i < cfg.count; i++) {
-      const { count: _c, prefix, profiles, ...rest } = cfg;
+      const { count: _c, prefix, profiles, hardware, ...rest } = cfg;
       void _c;
-      this.devices.push(new SimDevice({ ...rest, endpoint: `${prefix}${i + 1}`, profile: profiles[i % profiles.length], seed: i + 1 }));
+      this.devices.push(new SimDevice({ ...rest, endpoint: `${prefix}${i + 1}`, profile: profiles[i % profiles.length], hardwareVersion: hardware[i % hardware.length], seed: i + 1 }));
     }
   }
 

@@ -28,6 +28,13 @@ export interface DeviceOptions {
   firmwareVersion: string;
   /** firmware-bug: the version that, once installed, reboots the device every `rebootEveryMinutes` simulated minutes. */
   bugVersion: string;
+  /** /3/0/18 Hardware Version (the hardware revision); default "rev-A". */
+  hardwareVersion?: string;
+  /**
+   * The hardware revision that crashes on `bugVersion` whatever its profile ("" or absent: none; only the firmware-bug
+   * profile does): one revision of a fleet reboot-looping on a new firmware that the others run fine.
+   */
+  bugHardware?: string;
   rebootEveryMinutes: number;
   /** Real ms a download takes, and an update. */
   downloadMs: number;
@@ -76,6 +83,19 @@ export class SimDevice extends EventEmitter {
     return this.opts.endpoint;
   }
 
+  /** /3/0/18 Hardware Version. */
+  get hardwareVersion(): string {
+    return this.opts.hardwareVersion || "rev-A";
+  }
+
+  /**
+   * Whether the bug version crashes this device: its profile is firmware-bug, or its hardware revision is the
+   * crashing one (`bugHardware`).
+   */
+  get bugHits(): boolean {
+    return this.profile === "firmware-bug" || (!!this.opts.bugHardware && this.hardwareVersion === this.opts.bugHardware);
+  }
+
   get port(): number {
     try {
       return this.sock?.address().port ?? 0;
@@ -110,6 +130,7 @@ export class SimDevice extends EventEmitter {
           "11": errors,
           "13": new Date(Math.floor(h.simNow / 1000) * 1000).toISOString(),
           "16": "U",
+          "18": this.hardwareVersion,
           "20": r.batteryStatus,
           "21": MEMORY_TOTAL_KB,
         },
@@ -218,7 +239,7 @@ export class SimDevice extends EventEmitter {
   private scheduleReboots(): void {
     if (this.rebootTimer) clearTimeout(this.rebootTimer);
     this.rebootTimer = undefined;
-    const loop = this.profile === "firmware-bug" && this.firmwareVersion === this.opts.bugVersion;
+    const loop = this.bugHits && this.firmwareVersion === this.opts.bugVersion;
     const leak = this.profile === "memory-leak";
     if (!loop && !leak) return;
     // firmware-bug: reboot every few simulated minutes; memory-leak: reboot when memory runs out.
@@ -429,7 +450,7 @@ export class SimDevice extends EventEmitter {
 
   /** What the node's `list` command shows of a device. */
   summary(): Record<string, unknown> {
-    return { endpoint: this.endpoint, profile: this.profile, port: this.port, firmwareVersion: this.firmwareVersion, reboots: this.reboots, registered: this.location !== undefined, fwState: this.fw.state, fwResult: this.fw.result };
+    return { endpoint: this.endpoint, profile: this.profile, hardwareVersion: this.hardwareVersion, port: this.port, firmwareVersion: this.firmwareVersion, reboots: this.reboots, registered: this.location !== undefined, fwState: this.fw.state, fwResult: this.fw.result };
   }
 
   /** De-register (when `deregister`), then release the socket and every timer. */
