@@ -35,6 +35,8 @@ const mqttsPort = Number(process.env.MQTTS_PORT || 8883);
 const modbusPort = Number(process.env.MODBUS_PORT || 5020);
 const simSpeed = process.env.SIM_SPEED;
 const simStart = process.env.SIM_START;
+// Fleet operations: the LwM2M server (CoAP over UDP) and its simulated devices on 127.0.0.1:LWM2M_PORT.
+const lwm2mPort = Number(process.env.LWM2M_PORT || 5683);
 
 if (!fs.existsSync(path.join(root, "dist"))) {
   execFileSync(process.execPath, [path.join(__dirname, "build.js")], { stdio: "inherit" });
@@ -100,6 +102,8 @@ const flows = fs
     if (n.type === "mqtt-broker" && n.broker === "127.0.0.1") return { ...n, port: String(n.usetls ? mqttsPort : mqttPort) };
     if (n.type === "modbus-client" && n.tcpHost === "127.0.0.1") return { ...n, tcpPort: String(modbusPort) };
     if (n.type === "meter-sim" && n.server === "on") return { ...n, port: String(modbusPort), ...(simStart ? { start: simStart } : {}) };
+    if (n.type === "lwm2m-server" && n.bind === "127.0.0.1") return { ...n, port: String(lwm2mPort) };
+    if (n.type === "lwm2m-device-sim" && n.serverHost === "127.0.0.1") return { ...n, serverPort: String(lwm2mPort) };
     // The lab's clock starts (at SIM_SPEED) a few seconds after the deploy, once the Flex-Getter has connected.
     if (n.id === "m2m-lab-clock" && simSpeed) return { ...n, props: n.props.map((p) => (p.p === "speed" ? { ...p, v: simSpeed } : p)) };
     return n;
@@ -206,6 +210,9 @@ async function main() {
     `M2M demo: smart-metering lab: meter-sim's Modbus TCP server on 127.0.0.1:${modbusPort}, ` +
       `simulated time at ${simSpeed || "288"}x${simStart ? ` from ${simStart}` : ""}; bills on MQTT topic m2m-cloud/bills`,
   );
+  if (flows.some((n) => n.type === "lwm2m-server" && n.bind === "127.0.0.1")) {
+    console.log(`M2M demo: fleet operations: LwM2M server (CoAP over UDP) on 127.0.0.1:${lwm2mPort} with its simulated fleet`);
+  }
   if (!loopback) {
     console.log(
       `M2M demo: WARNING: HOST=${host} opens the editor to the network, and it has no password: anyone who can reach ` +
