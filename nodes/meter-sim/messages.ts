@@ -6,8 +6,8 @@
  * - an offline meter as its failed read (flex-getter-failed.json): payload "" and msg.error, a timeout;
  * - a poll request for a real Flex-Getter (payload = { unitid, fc, address, quantity }) when the simulator's Modbus
  *   server answers instead;
- * - a refrigerated store's temperatures as a SenML JSON pack (RFC 8428) in °F ("degF", which meter-normalize
- *   converts to Cel): one base name per unit, "<store>-u<n>:", records supplyAir and product.
+ * - a refrigeration unit's temperatures as a SenML JSON pack (RFC 8428) in °F ("degF", which meter-normalize
+ *   converts to Cel): the base name "<store>-u<n>:", records supplyAir and product.
  * Each carries msg.deviceId, msg.timestamp (the device's clock, simulated) and msg.receivedAt (the gateway's
  * simulated time, epoch ms), so every node downstream works in event time.
  */

@@ -6,7 +6,11 @@
  * - Electric, gas and water meters read every `intervalMs` (15 min) at a per-meter offset of 0..jitter s (the
  *   seeds' cure for the thundering herd), their cumulative register fed by the seeds' daily pattern: each
  *   15-minute slot of local time draws its hourly rate uniformly within its period's range.
- * - Refrigerated stores: `units` units × 2 sensors (supply air, product), every `fridgeIntervalMs` (5 min), in °F.
+ * - Refrigerated stores: `units` units × 2 sensors (supply air, product), every `fridgeIntervalMs` (5 min), in °F,
+ *   each unit's controller at its own offset of 0..jitter s. Supply air swings with the compressor's on/off cycle
+ *   around setpoint − 3 °F; the product (a probe in a thermal mass) follows supply air + 3 °F slowly, so it sits at
+ *   the setpoint (35.5-37.5 °F); each reading carries the sensor's own noise (±0.2 °F supply air, ±0.25 °F product),
+ *   so only a stuck sensor repeats one value for long.
  * - Faults per meter or store, through `command()`.
  */
 import { DateTime } from "luxon";
@@ -92,19 +96,33 @@ export interface UnitFaults {
 }
 
 interface UnitState {
+  /** The product's temperature held (°F). */
   setpoint: number;
+  /** The compressor's on/off cycle: its period (ms) and phase (0..1). */
+  cycleMs: number;
+  phase: number;
+  /** The thermal state (°F), before the sensors' noise. */
   supply: number;
   product: number;
+  jitterMs: number;
+  nextMs: number;
   faults: UnitFaults;
 }
 
 interface StoreState {
   spec: StoreSpec;
   key: number;
-  jitterMs: number;
+  /** The earliest of its units' next readings. */
   nextMs: number;
   units: UnitState[];
 }
+
+/** The supply air's mean below the setpoint, and the compressor cycle's swing around it (°F). */
+const SUPPLY_BELOW = 3;
+const CYCLE_SWING = 1;
+/** The sensors' reading noise: ± this many °F, uniform. */
+const NOISE_SUPPLY = 0.2;
+const NOISE_PRODUCT = 0.25;
 
 export interface MeterReadingEvent {
   kind: "meter";
@@ -128,10 +146,12 @@ export interface FridgeValue {
   product: number;
 }
 
+/** One refrigeration unit's reading: its controller reports both sensors at once, at the unit's own offset. */
 export interface FridgeReadingEvent {
   kind: "fridge";
   storeId: string;
   timeMs: number;
+  /** The unit's values (one entry). */
   values: FridgeValue[];
 }
 
@@ -192,14 +212,19 @@ export class Simulator {
     });
     this.stores = config.stores.map((spec) => {
       const key = streamKey(config.seed, spec.id, "fridge");
-      const jitterMs = Math.floor(uniform(streamKey(config.seed, spec.id, "jitter"), 0) * (config.jitterS + 1)) * 1000;
+      const jitterKey = streamKey(config.seed, spec.id, "jitter");
       const units: UnitState[] = [];
       for (let u = 0; u < spec.units; u++) {
-        // Walk-in coolers and reach-in cases held at 34-38 °F: supply air a degree below, product a degree above.
-        const setpoint = round1(35 + 2 * uniform(key, u, 1));
-        units.push({ setpoint, supply: setpoint - 1, product: setpoint + 1, faults: { doorOpen: false } });
+        // Walk-in coolers and reach-in cases holding product at 35.5-37.5 °F, supply air 3 °F colder on average.
+        const setpoint = round1(35.5 + 2 * uniform(key, u, 1));
+        const jitterMs = Math.floor(uniform(jitterKey, u) * (config.jitterS + 1)) * 1000;
+        units.push({
+          setpoint, cycleMs: (18 + 12 * uniform(key, u, 2)) * 60_000, phase: uniform(key, u, 3),
+          supply: setpoint - SUPPLY_BELOW, product: setpoint, jitterMs, nextMs: firstOnGrid(config.startMs, config.fridgeIntervalMs, jitterMs),
+          faults: { doorOpen: false },
+        });
       }
-      const s: StoreState = { spec, key, jitterMs, nextMs: firstOnGrid(config.startMs, config.fridgeIntervalMs, jitterMs), units };
+      const s: StoreState = { spec, key, nextMs: Math.min(...units.map((u) => u.nextMs)), units };
       this.storeById.set(spec.id, s);
       return s;
     });
@@ -292,30 +317,35 @@ export class Simulator {
     };
   }
 
+  /** The reading of the store's unit that is due first: one unit's two sensors, at the unit's own offset. */
   private readStore(s: StoreState): FridgeReadingEvent {
-    const t = s.nextMs;
-    s.nextMs = t + this.config.fridgeIntervalMs;
+    let k = 0;
+    for (let i = 1; i < s.units.length; i++) if (s.units[i].nextMs < s.units[k].nextMs) k = i;
+    const u = s.units[k];
+    const t = u.nextMs;
+    u.nextMs = t + this.config.fridgeIntervalMs;
+    s.nextMs = Math.min(...s.units.map((x) => x.nextMs));
     const step = Math.floor(t / this.config.fridgeIntervalMs);
     const hours = this.config.fridgeIntervalMs / HOUR_MS;
-    const values = s.units.map((u, k): FridgeValue => {
-      const f = u.faults;
-      // Supply air follows its target quickly; the product, a thermal mass, follows supply air + 2 °F slowly.
-      let target = u.setpoint - 1;
-      if (f.compressorSinceMs !== undefined) target += (1.5 * Math.max(0, t - f.compressorSinceMs)) / HOUR_MS; // 1.5 °F an hour
-      if (f.doorOpen) target = Math.max(target, 55);
-      const noiseS = (uniform(s.key, step, 2 * k + 100) - 0.5) * 0.6;
-      const noiseP = (uniform(s.key, step, 2 * k + 101) - 0.5) * 0.1;
-      const kS = Math.min(1, 0.5 * (hours * 12));
-      const kP = Math.min(1, 0.05 * (hours * 12));
-      u.supply += (target - u.supply) * kS + noiseS;
-      u.product += (u.supply + 2 - u.product) * kP + noiseP;
-      return {
-        unit: k + 1,
-        supplyAir: f.stuckSupply ?? round1(u.supply),
-        product: f.stuckProduct ?? round1(u.product),
-      };
-    });
-    return { kind: "fridge", storeId: s.spec.id, timeMs: t, values };
+    const f = u.faults;
+    // Supply air follows its target quickly: the compressor's cycle around setpoint − 3 °F, rising 1.5 °F an hour
+    // while the compressor fails, 55 °F (the store's air) while the door is open. The product, a thermal mass,
+    // follows supply air + 3 °F slowly (a time constant of about 100 minutes).
+    let target = u.setpoint - SUPPLY_BELOW + CYCLE_SWING * Math.sin(2 * Math.PI * (t / u.cycleMs + u.phase));
+    if (f.compressorSinceMs !== undefined) target += (1.5 * Math.max(0, t - f.compressorSinceMs)) / HOUR_MS;
+    if (f.doorOpen) target = Math.max(target, 55);
+    const kS = Math.min(1, 0.5 * (hours * 12));
+    const kP = Math.min(1, 0.05 * (hours * 12));
+    u.supply += (target - u.supply) * kS;
+    u.product += (u.supply + SUPPLY_BELOW - u.product) * kP;
+    const noiseS = (uniform(s.key, step, 2 * k + 100) * 2 - 1) * NOISE_SUPPLY;
+    const noiseP = (uniform(s.key, step, 2 * k + 101) * 2 - 1) * NOISE_PRODUCT;
+    const value: FridgeValue = {
+      unit: k + 1,
+      supplyAir: f.stuckSupply ?? round1(u.supply + noiseS),
+      product: f.stuckProduct ?? round1(u.product + noiseP),
+    };
+    return { kind: "fridge", storeId: s.spec.id, timeMs: t, values: [value] };
   }
 
   /** The registers a Modbus server serves for a unit id, or undefined for no such meter. */
@@ -452,8 +482,10 @@ export class Simulator {
         clockOffsetMs: Math.round(m.clockOffsetMs), faults: { ...m.faults },
       })),
       stores: this.stores.map((s) => ({
-        id: s.spec.id, jitterS: s.jitterMs / 1000,
-        units: s.units.map((u, k) => ({ unit: k + 1, setpoint: u.setpoint, supplyAir: round1(u.supply), product: round1(u.product), faults: { ...u.faults } })),
+        id: s.spec.id,
+        units: s.units.map((u, k) => ({
+          unit: k + 1, jitterS: u.jitterMs / 1000, setpoint: u.setpoint, supplyAir: round1(u.supply), product: round1(u.product), faults: { ...u.faults },
+        })),
       })),
     };
   }

@@ -34,7 +34,7 @@ describe("meter-sim example flow", () => {
     for (const m of seen["ms-ex-debug"]) for (const r of Array.isArray(m.payload) ? m.payload : [m.payload]) assertCanonical(r);
     assert.ok(seen["ms-ex-errors"].every((m) => /Modbus read failed: Timed out/.test(m.error.message)));
     assert.ok(!seen["ms-ex-debug"].some((m) => m.payload.deviceId === "gas-001"), "the gas meter is offline");
-    const units3 = seen["ms-ex-debug"].flatMap((m) => (Array.isArray(m.payload) ? m.payload : [])).filter((r: Msg) => r.deviceId === "store-001-u3");
+    const units3 = seen["ms-ex-debug"].flatMap((m) => (Array.isArray(m.payload) ? m.payload : [m.payload])).filter((r: Msg) => r.deviceId === "store-001-u3");
     const last = units3[units3.length - 1].measurements.product.value as number;
     assert.ok(last > 5, `unit 3's product past 41 °F (5 °C) after an hour with the door open: ${last} °C`);
     for (const id of ["ms-ex-i-spike", "ms-ex-i-drift", "ms-ex-i-dup", "ms-ex-i-clear"]) getNode(id).receive({});

@@ -159,53 +159,133 @@ describe("meter-sim: faults", () => {
 });
 
 describe("meter-sim: refrigeration (the seeds' retail worked example)", () => {
+  // Seeds, worked example "Multi-Site Retail M2M Store-and-Forward Analysis": 8 refrigeration units per store,
+  // 2 sensors each (supply air and product), a reading every 5 minutes, 288 per sensor a day, 4,608 per store a day;
+  // the FDA Food Code's cold-holding limit is 41 °F (5 °C).
   const store = (over: Partial<SimConfig> = {}) => new Simulator(base({ meters: [], stores: [{ id: "store-001", units: 8 }], ...over }));
   const fridge = (evs: unknown[]) => evs as FridgeReadingEvent[];
+  const MIN = 60_000;
+  /** One unit's readings: [time, supply air, product]. */
+  const unitSeries = (evs: FridgeReadingEvent[], unit: number) =>
+    evs.filter((e) => e.values[0].unit === unit).map((e) => ({ t: e.timeMs, s: e.values[0].supplyAir, p: e.values[0].product }));
+  const longestRun = (xs: number[]) => {
+    let run = 1;
+    let best = xs.length ? 1 : 0;
+    for (let i = 1; i < xs.length; i++) best = Math.max(best, (run = xs[i] === xs[i - 1] ? run + 1 : 1));
+    return best;
+  };
 
-  it("reports 8 units × 2 sensors every 5 minutes (288 a day), in °F held at 34-38 °F", () => {
+  it("reports 8 units × 2 sensors every 5 minutes (4,608 sensor readings a day), each unit at its own offset of 0-60 s", () => {
     const evs = fridge(store().step(DAY + 24 * H - 1));
-    assert.equal(evs.length, 288);
-    for (const e of evs) {
-      assert.equal(e.values.length, 8);
-      for (const v of e.values) {
-        assert.ok(v.supplyAir > 31 && v.supplyAir < 39, `supply ${v.supplyAir}`);
-        assert.ok(v.product > 33 && v.product < 41, `product ${v.product} stays under the FDA's 41 °F`);
-      }
+    assert.equal(evs.length, 8 * 288, "one event per unit and 5 minutes");
+    assert.equal(evs.reduce((n, e) => n + 2 * e.values.length, 0), 4608, "the seeds' 288 readings × 16 sensors");
+    const offsets = new Set<number>();
+    for (let u = 1; u <= 8; u++) {
+      const series = unitSeries(evs, u);
+      assert.equal(series.length, 288, `unit ${u}: 288 a day`);
+      const off = series[0].t - DAY;
+      assert.ok(off >= 0 && off <= 60_000 && off % 1000 === 0, `unit ${u}: offset ${off} ms is whole seconds within the jitter`);
+      series.forEach((x, i) => assert.equal(x.t, DAY + off + i * 5 * MIN, `unit ${u}: reading ${i} on its 5-minute grid`));
+      offsets.add(off);
+    }
+    assert.ok(offsets.size >= 6, `the units do not all report in the same second (the thundering herd): ${[...offsets].join(", ")}`);
+    for (let i = 1; i < evs.length; i++) assert.ok(evs[i].timeMs >= evs[i - 1].timeMs, "in time order");
+  });
+
+  it("holds product at 35-38 °F with supply air about 3 °F colder, never past 41 °F without a fault", () => {
+    const evs = fridge(store().step(DAY + 7 * 24 * H));
+    for (let u = 1; u <= 8; u++) {
+      const series = unitSeries(evs, u);
+      const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+      const p = series.map((x) => x.p);
+      const s = series.map((x) => x.s);
+      assert.ok(Math.min(...p) >= 35 && Math.max(...p) <= 38.5, `unit ${u}: product ${Math.min(...p)}..${Math.max(...p)} °F`);
+      const below = mean(p) - mean(s);
+      assert.ok(below > 2 && below < 4, `unit ${u}: supply air ${below.toFixed(2)} °F below the product`);
+      assert.ok(Math.max(...s) < 41 && Math.max(...p) < 41, `unit ${u}: under the FDA's 41 °F`);
+      // Sensor noise and the compressor's cycle: a working sensor never repeats a value for an hour (12 readings),
+      // so validate's flatline rule of 12 flags only a stuck one.
+      assert.ok(longestRun(p) < 12 && longestRun(s) < 12, `unit ${u}: longest runs ${longestRun(s)} (supply air), ${longestRun(p)} (product)`);
     }
   });
 
-  it("a door left open warms the unit's product past 41 °F; a failing compressor rises slowly; a stuck sensor repeats", () => {
+  it("is reproducible: the same seed gives the same readings, another seed others", () => {
+    const a = store().step(DAY + 6 * H);
+    assert.deepEqual(store().step(DAY + 6 * H), a);
+    assert.notDeepEqual(store({ seed: 2 }).step(DAY + 6 * H), a);
+  });
+
+  it("a door left open: supply air rises within minutes, the product slowly past 41 °F; both recover once it is closed", () => {
     const sim = store();
     sim.step(DAY + H);
     sim.storeFault("door-open", { unit: 3 });
-    const open = fridge(sim.step(DAY + 2 * H));
-    assert.ok(open[open.length - 1].values[2].product > 41, `product ${open[open.length - 1].values[2].product}`);
-    assert.ok(open[open.length - 1].values[0].product < 41, "the other units stay cold");
-    sim.clear();
-    sim.step(DAY + 5 * H);
-    sim.storeFault("compressor-failing", { unit: 1 });
-    const slow = fridge(sim.step(DAY + 6 * H));
-    assert.ok(slow[slow.length - 1].values[0].supplyAir - slow[0].values[0].supplyAir > 0.8, "supply air rises ~1.5 °F an hour");
-    assert.ok(slow[slow.length - 1].values[0].product < 41, "slowly: the product is not yet past 41 °F after an hour");
-    sim.storeFault("sensor-stuck", { unit: 2, sensor: "product" });
-    const stuck = fridge(sim.step(DAY + 7 * H));
-    assert.equal(new Set(stuck.map((e) => e.values[1].product)).size, 1);
-    assert.throws(() => sim.storeFault("door-open", { unit: 9 }), /msg\.unit 9/);
+    const open = unitSeries(fridge(sim.step(DAY + 2 * H)), 3);
+    assert.ok(open[2].s > 50, `supply air after 15 min: ${open[2].s} °F`);
+    assert.ok(open[1].p < 41, `product after 10 min: ${open[1].p} °F, still under 41`);
+    assert.ok(open[open.length - 1].p > 41, `product after an hour: ${open[open.length - 1].p} °F`);
+    sim.step(DAY + 3 * H);
+    assert.equal(sim.activeFaults(), 1);
+    sim.storeFault("door-close", { unit: 3 });
+    const closed = unitSeries(fridge(sim.step(DAY + 8 * H)), 3);
+    assert.ok(closed[6].s < 38, `supply air 30 min after closing: ${closed[6].s} °F`);
+    const back = closed.findIndex((x) => x.p <= 41);
+    assert.ok(back > 0, "the product is back under 41 °F");
+    assert.ok(closed[closed.length - 1].p < 38.5, `product 5 h after closing: ${closed[closed.length - 1].p} °F`);
+    assert.equal(sim.activeFaults(), 0);
   });
 
-  it("leaves as a SenML pack that meter-normalize turns into 8 readings in Cel", () => {
+  it("the other units stay cold while one door is open", () => {
+    const sim = store();
+    sim.storeFault("door-open", { unit: 3 });
+    const evs = fridge(sim.step(DAY + 2 * H));
+    for (const u of [1, 2, 4, 5, 6, 7, 8]) assert.ok(Math.max(...unitSeries(evs, u).map((x) => x.p)) < 41, `unit ${u}`);
+  });
+
+  it("a failing compressor: a slow rise over hours, past 41 °F", () => {
+    const sim = store();
+    sim.step(DAY + H);
+    sim.storeFault("compressor-failing", { unit: 1 });
+    const series = unitSeries(fridge(sim.step(DAY + 9 * H)), 1);
+    const at = (h: number) => series[Math.round((h * 60) / 5) - 1];
+    assert.ok(at(1).p < 41, `after an hour the product is still ${at(1).p} °F`);
+    assert.ok(at(1).s - series[0].s > 0.5, "supply air is rising");
+    assert.ok(at(8).p > 41 && at(8).s > 41, `after 8 hours: supply air ${at(8).s} °F, product ${at(8).p} °F`);
+    const hourly = [2, 3, 4, 5, 6, 7, 8].map((h) => at(h).p);
+    hourly.forEach((p, i) => i > 0 && assert.ok(p > hourly[i - 1], `the product rises hour by hour: ${hourly.join(", ")}`));
+  });
+
+  it("a stuck sensor repeats one value (validate's flatline); the unit's other sensor keeps moving", () => {
+    const sim = store();
+    sim.step(DAY + H);
+    sim.storeFault("sensor-stuck", { unit: 2, sensor: "product" });
+    const series = unitSeries(fridge(sim.step(DAY + 3 * H)), 2);
+    assert.equal(new Set(series.map((x) => x.p)).size, 1);
+    assert.ok(new Set(series.map((x) => x.s)).size > 5);
+    sim.clear(["store-001"]);
+    const after = unitSeries(fridge(sim.step(DAY + 5 * H)), 2);
+    assert.ok(new Set(after.map((x) => x.p)).size > 1, "clear unsticks it");
+    assert.throws(() => sim.storeFault("door-open", { unit: 9 }), /msg\.unit 9 must be a unit number from 1 to 8 \(store store-001\)/);
+    assert.throws(() => sim.storeFault("door-open", { targets: ["store-999"] }), /msg\.meter "store-999" is not a refrigerated store/);
+  });
+
+  it("leaves as a SenML pack (RFC 8428) in degF that meter-normalize turns into the unit's reading in Cel", () => {
     const [e] = fridge(store().step(DAY + 5 * 60_000));
     const msg = fridgeMessage(e);
+    const { bn, bt, bu } = (msg.payload as Record<string, unknown>[])[0];
+    assert.equal(bn, `store-001-u${e.values[0].unit}:`);
+    assert.equal(bt, e.timeMs / 1000);
+    assert.equal(bu, "degF");
     const out = normalizer().normalize(msg, 0);
-    assert.equal(out.length, 8);
-    for (const { reading } of out) {
-      assertCanonical(reading);
-      assert.equal(reading.timestamp, new Date(e.timeMs).toISOString());
-      assert.equal(reading.measurements.supplyAir.unit, "Cel");
-    }
-    assert.equal(out[0].reading.deviceId, "store-001-u1");
+    assert.equal(out.length, 1);
+    const { reading } = out[0];
+    assertCanonical(reading);
+    assert.equal(reading.timestamp, new Date(e.timeMs).toISOString());
+    assert.equal(reading.deviceId, `store-001-u${e.values[0].unit}`);
+    assert.equal(reading.measurements.supplyAir.unit, "Cel");
+    assert.equal(reading.measurements.product.unit, "Cel");
     const f = e.values[0].supplyAir;
-    assert.ok(Math.abs((out[0].reading.measurements.supplyAir.value as number) - ((f - 32) * 5) / 9) < 1e-9);
+    assert.ok(Math.abs((reading.measurements.supplyAir.value as number) - ((f - 32) * 5) / 9) < 1e-9);
+    assert.equal(msg.receivedAt, e.timeMs);
   });
 });
 
