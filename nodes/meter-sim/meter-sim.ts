@@ -8,7 +8,7 @@ import type { NodeAPI } from "node-red";
 import { DateTime } from "luxon";
 import { registerNode } from "../shared/node-runtime";
 import { InputError, errorMessage } from "../shared/errors";
-import { type Rec } from "../shared/util";
+import { isRec, type Rec } from "../shared/util";
 import { FIELDS } from "./fields";
 import { MIGRATIONS } from "./migrations";
 import { parseMeterSimConfig, parseMeters, type MeterSimConfig } from "./config";
@@ -22,6 +22,22 @@ const CHUNK = 500;
 const MAX_WAIT_MS = 1000;
 const OTHER_COMMANDS = ["clear", "speed", "advance", "state"] as const;
 const ALL_COMMANDS: readonly string[] = [...METER_COMMANDS, ...STORE_COMMANDS, ...OTHER_COMMANDS];
+
+/**
+ * A command given as an object (what a dashboard button sends as its payload, e.g. { fault: "door-open", unit: 3 }):
+ * its name in `fault` or `command`, its parameters beside it (meter or store, unit, sensor, ppm, factor, count,
+ * speed, minutes), which win over the message's own. A command given as a string is the message itself.
+ */
+function commandOf(msg: Rec): { cmd: unknown; params: Rec } {
+  const c = msg.command;
+  if (!isRec(c)) return { cmd: c, params: msg };
+  const { fault, command, store, ...rest } = c;
+  if (fault !== undefined && command !== undefined && fault !== command)
+    throw new InputError(`msg.command gives both fault ${JSON.stringify(fault)} and command ${JSON.stringify(command)}: give one`, "bad command");
+  const params: Rec = { ...msg, ...rest };
+  if (store !== undefined && rest.meter === undefined) params.meter = store;
+  return { cmd: fault ?? command, params };
+}
 
 function targetsOf(msg: Rec): string[] | undefined {
   const m = msg.meter;
@@ -139,22 +155,22 @@ export = (RED: NodeAPI) => {
 
       return {
         input(msg, send) {
-          const cmd = msg.command;
+          const { cmd, params } = commandOf(msg);
           if (typeof cmd !== "string" || !ALL_COMMANDS.includes(cmd))
-            throw new InputError(`msg.command ${JSON.stringify(cmd)} is not a meter-sim command (${ALL_COMMANDS.join(", ")})`, "bad command");
-          if ((METER_COMMANDS as readonly string[]).includes(cmd)) sim.meterFault(cmd as MeterCommand, faultParams(msg));
-          else if ((STORE_COMMANDS as readonly string[]).includes(cmd)) sim.storeFault(cmd as StoreCommand, faultParams(msg));
-          else if (cmd === "clear") sim.clear(targetsOf(msg));
+            throw new InputError(`msg.command ${JSON.stringify(msg.command)} is not a meter-sim command (${ALL_COMMANDS.join(", ")}), as a string or as an object { fault: "<command>", ... }`, "bad command");
+          if ((METER_COMMANDS as readonly string[]).includes(cmd)) sim.meterFault(cmd as MeterCommand, faultParams(params));
+          else if ((STORE_COMMANDS as readonly string[]).includes(cmd)) sim.storeFault(cmd as StoreCommand, faultParams(params));
+          else if (cmd === "clear") sim.clear(targetsOf(params));
           else if (cmd === "speed") {
-            const v = typeof msg.speed === "string" && msg.speed.trim() !== "" ? Number(msg.speed) : msg.speed;
+            const v = typeof params.speed === "string" && params.speed.trim() !== "" ? Number(params.speed) : params.speed;
             if (!(typeof v === "number" && v >= 0 && v <= FIELDS.speed.max))
-              throw new InputError(`msg.speed ${JSON.stringify(msg.speed)} must be a number from 0 (paused) to ${FIELDS.speed.max} × real time`, "bad speed");
+              throw new InputError(`msg.speed ${JSON.stringify(params.speed)} must be a number from 0 (paused) to ${FIELDS.speed.max} × real time`, "bad speed");
             reanchor();
             speed = v;
           } else if (cmd === "advance") {
-            const v = typeof msg.minutes === "string" && msg.minutes.trim() !== "" ? Number(msg.minutes) : msg.minutes;
+            const v = typeof params.minutes === "string" && params.minutes.trim() !== "" ? Number(params.minutes) : params.minutes;
             if (!(typeof v === "number" && v > 0 && v <= 366 * 24 * 60))
-              throw new InputError(`msg.minutes ${JSON.stringify(msg.minutes)} must be a number of simulated minutes above 0 and at most a year`, "bad minutes");
+              throw new InputError(`msg.minutes ${JSON.stringify(params.minutes)} must be a number of simulated minutes above 0 and at most a year`, "bad minutes");
             reanchor();
             anchorSim += v * 60_000;
           } else if (cmd === "state") {

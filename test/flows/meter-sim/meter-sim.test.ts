@@ -84,6 +84,47 @@ describe("meter-sim in a flow", () => {
     seen.dispose();
   });
 
+  it("refrigeration: a store's units through meter-normalize in Cel; a fault as a command object (a dashboard button's payload)", async () => {
+    // Seeds, retail worked example: 8 units × 2 sensors, every 5 minutes.
+    const store = JSON.stringify([{ id: "store-042", type: "refrigeration", units: 8 }]);
+    const flow = [
+      { id: "tab", type: "tab" }, sim({ meters: store, wires: [["mn", "state"]] }),
+      { id: "mn", z: "tab", type: "meter-normalize", wires: [["out"]] },
+      { id: "out", z: "tab", type: "helper" }, { id: "state", z: "tab", type: "helper" }, ...catchAndComplete("sim"),
+    ];
+    await load([meterSim, meterNormalize, core.catch, core.complete], flow);
+    const seen = capture(["out", "state", "sim-caught", "sim-done"]);
+    getNode("sim").receive({ command: { fault: "door-open", unit: 3 } });
+    getNode("sim").receive({ command: { command: "sensor-stuck", store: "store-042", unit: 5, sensor: "product" } });
+    getNode("sim").receive({ command: "advance", minutes: 60 });
+    await waitFor(() => seen.out.length >= 8 * 12, "an hour of 8 units");
+    const units = new Set(seen.out.map((m) => m.payload.deviceId));
+    assert.deepEqual([...units].sort(), [1, 2, 3, 4, 5, 6, 7, 8].map((u) => `store-042-u${u}`));
+    for (const m of seen.out) {
+      assertCanonical(m.payload);
+      assert.equal(m.payload.measurements.product.unit, "Cel");
+      assert.equal(m.receivedAt, Date.parse(m.payload.timestamp), "receivedAt is the simulated time of the unit's reading");
+    }
+    const u3 = seen.out.filter((m) => m.payload.deviceId === "store-042-u3").map((m) => m.payload.measurements.supplyAir.value as number);
+    assert.ok(u3[u3.length - 1] > 10, `unit 3's door is open: supply air ${u3[u3.length - 1]} °C`);
+    const u5 = seen.out.filter((m) => m.payload.deviceId === "store-042-u5").map((m) => m.payload.measurements.product.value);
+    assert.equal(new Set(u5).size, 1, "unit 5's product sensor is stuck");
+    getNode("sim").receive({ command: "state" });
+    await waitFor(() => seen.state.some((m) => m.topic === "state"), "the state");
+    const st = seen.state.find((m) => m.topic === "state")!.payload.stores[0].units;
+    assert.equal(st[2].faults.doorOpen, true);
+    assert.equal(typeof st[4].faults.stuckProduct, "number");
+    getNode("sim").receive({ command: { fault: "door-open", unit: 9 } });
+    getNode("sim").receive({ command: { fault: "melt" } });
+    getNode("sim").receive({ command: { fault: "door-open", command: "door-close" } });
+    await waitFor(() => seen["sim-caught"].length === 3, "three refusals");
+    assert.match(seen["sim-caught"][0].error.message, /msg\.unit 9 must be a unit number from 1 to 8/);
+    assert.match(seen["sim-caught"][1].error.message, /is not a meter-sim command .*\{ fault: "<command>"/);
+    assert.match(seen["sim-caught"][2].error.message, /both fault "door-open" and command "door-close"/);
+    assert.equal(seen["sim-done"].length, 4);
+    seen.dispose();
+  });
+
   it("runs by itself at its speed (a simulated day in five minutes: 288 × real time)", async () => {
     const flow = [{ id: "tab", type: "tab" }, sim({ speed: "100000", wires: [["out"]] }), { id: "out", z: "tab", type: "helper" }];
     await load([meterSim], flow);
