@@ -19,6 +19,19 @@ const SAVE_MS = 10_000;
 /** Readings aggregated per event-loop turn in a big batch. */
 const CHUNK = 1000;
 
+/**
+ * msg.receivedAt as epoch ms (the contract), or undefined when it is not a time. A number below 1e11 can only be
+ * epoch seconds (as a device or a function node may give it); an ISO 8601 text with an offset is accepted too.
+ */
+function receivedAtOf(v: unknown): number | undefined {
+  if (typeof v === "number" && Number.isFinite(v) && v > 0) return v < 1e11 ? v * 1000 : v;
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(v)) {
+    const ms = Date.parse(v);
+    if (Number.isFinite(ms) && ms > 0) return ms;
+  }
+  return undefined;
+}
+
 export = (RED: NodeAPI) => {
   registerNode<AggregatorConfig>(RED, {
     type: "aggregate-window",
@@ -85,9 +98,15 @@ export = (RED: NodeAPI) => {
         if (agg.lateCount > 0) status.warn(text);
         else status.ok(text);
       };
+      /** The message of aggregates: msg.receivedAt is the newest receivedAt of their inputs (see the help). */
+      const aggregateMsg = (topic: unknown, aggs: Aggregate[]): Msg => ({
+        topic,
+        payload: aggs.length === 1 ? aggs[0] : aggs,
+        receivedAt: agg.receivedAtOf(aggs) ?? Date.now(),
+      });
       const send1 = (aggs: Aggregate[]) => {
         if (!aggs.length) return;
-        node.send([{ topic: "aggregate", payload: aggs.length === 1 ? aggs[0] : aggs } as NodeMessageInFlow, null]);
+        node.send([aggregateMsg("aggregate", aggs) as NodeMessageInFlow, null]);
       };
 
       // The wall clock: quiet devices' windows close, final windows are forgotten; the state is saved.
@@ -126,10 +145,12 @@ export = (RED: NodeAPI) => {
             const out = agg.flush();
             save();
             showStatus();
-            if (out.length) send([{ topic: msg.topic, payload: out.length === 1 ? out[0] : out }, null] as never);
+            if (out.length) send([aggregateMsg(msg.topic, out), null] as never);
             return;
           }
           const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
+          // when the gateway first received these readings (the wall clock when no one said)
+          const rcv = receivedAtOf(msg.receivedAt) ?? Date.now();
           const finish = (aggregates: Aggregate[], rejected: Rejected[]) => {
             save();
             showStatus();
@@ -138,12 +159,12 @@ export = (RED: NodeAPI) => {
             // An aggregate is a new message, not the reading that happened to close its window: that reading's other
             // properties (a Modbus responseBuffer, its input) would ride along, be stored by store-forward and be sent.
             let first: Msg | null = null;
-            if (aggregates.length) first = { topic: msg.topic, payload: aggregates.length === 1 ? aggregates[0] : aggregates };
+            if (aggregates.length) first = aggregateMsg(msg.topic, aggregates);
             if (!first && !out2.length) return;
             send([first, out2.length ? out2 : null] as never);
           };
           if (items.length <= CHUNK) {
-            const r = agg.add(items, Date.now());
+            const r = agg.add(items, Date.now(), rcv);
             finish(r.aggregates, r.rejected);
             return;
           }
@@ -153,7 +174,7 @@ export = (RED: NodeAPI) => {
             const rejected: Rejected[] = [];
             for (let i = 0; i < items.length; i += CHUNK) {
               if (closed) throw new Error(t("aggregate-window.errors.closedInBatch", { done: i, total: items.length }));
-              const r = agg.add(items.slice(i, i + CHUNK), Date.now());
+              const r = agg.add(items.slice(i, i + CHUNK), Date.now(), rcv);
               for (const a of r.aggregates) aggregates.push(a);
               for (const x of r.rejected) rejected.push(x);
               if (i + CHUNK < items.length) await new Promise((resolve) => setImmediate(resolve));

@@ -67,6 +67,8 @@ interface Win extends Window {
   closed: boolean;
   dirty: boolean;
   finalSent: boolean;
+  /** The newest msg.receivedAt (epoch ms) of the inputs counted in the window; 0 when none is known. */
+  rcv: number;
 }
 
 interface Device {
@@ -121,6 +123,8 @@ export class Aggregator {
   /** Windows whose data changed in the current call, and neighbours to recheck. */
   private touched = new Map<Device, Set<Win>>();
   private recheck = new Set<Win>();
+  /** The newest receivedAt of each aggregate emitted (see receivedAtOf). */
+  private readonly rcvOf = new WeakMap<Aggregate, number>();
 
   constructor(readonly cfg: AggregatorConfig) {
     this.cal = createCalendar(cfg.zone, cfg.window);
@@ -144,8 +148,11 @@ export class Aggregator {
     return fn === "twa" || (this.cfg.fill !== "none" && fn !== "delta");
   }
 
-  /** Add readings (and aggregates to merge). Returns what closed or was corrected, and what was refused. */
-  add(items: readonly unknown[], now: number): AddResult {
+  /**
+   * Add readings (and aggregates to merge). Returns what closed or was corrected, and what was refused.
+   * `receivedAt` (epoch ms): when the gateway first received them (msg.receivedAt); the wall clock `now` by default.
+   */
+  add(items: readonly unknown[], now: number, receivedAt: number = now): AddResult {
     const rejected: Rejected[] = [];
     const seenDevices = new Set<Device>();
     for (const item of items) {
@@ -165,7 +172,7 @@ export class Aggregator {
         d = { id: r.deviceId, wm: -Infinity, arr: now, names: {}, cols: {}, ncols: 0, wins: [] };
         this.devices.set(r.deviceId, d);
       }
-      const refused = r.window !== undefined ? this.addChild(d, r, r.window) : this.addRaw(d, r);
+      const refused = r.window !== undefined ? this.addChild(d, r, r.window, receivedAt) : this.addRaw(d, r, receivedAt);
       if (refused) {
         if (refused.reason === "late") this.counters.late++;
         rejected.push({ item, ...refused });
@@ -216,6 +223,20 @@ export class Aggregator {
     return { devices: this.devices.size, openWindows: open, closedWindows: closed, ...this.counters };
   }
 
+  /**
+   * The msg.receivedAt of a message carrying these aggregates: the newest receivedAt of the inputs counted in their
+   * windows (when the gateway had all of their data, however late they were closed), or undefined when no window
+   * holds an input (an empty window of a gap).
+   */
+  receivedAtOf(aggs: readonly Aggregate[]): number | undefined {
+    let newest = 0;
+    for (const a of aggs) {
+      const r = this.rcvOf.get(a);
+      if (r !== undefined && r > newest) newest = r;
+    }
+    return newest > 0 ? newest : undefined;
+  }
+
   /** Readings refused as late so far. */
   get lateCount(): number {
     return this.counters.late;
@@ -235,7 +256,7 @@ export class Aggregator {
 
   // --- input -------------------------------------------------------------------------------------------------
 
-  private addRaw(d: Device, r: CanonicalReading): Omit<Rejected, "item"> | undefined {
+  private addRaw(d: Device, r: CanonicalReading, rcv: number): Omit<Rejected, "item"> | undefined {
     const t = Date.parse(r.timestamp);
     const names: string[] = [];
     const fns: AggFn[] = [];
@@ -263,6 +284,7 @@ export class Aggregator {
     }
     if (had === undefined) win.seen.set(slot, t);
     else win.extra++;
+    if (rcv > win.rcv) win.rcv = rcv;
     let firstChanged = false;
     let lastChanged = false;
     const buf = (win.buf = withColumns(win.buf, d.ncols));
@@ -295,7 +317,7 @@ export class Aggregator {
     return undefined;
   }
 
-  private addChild(d: Device, r: CanonicalReading, cw: unknown): Omit<Rejected, "item"> | undefined {
+  private addChild(d: Device, r: CanonicalReading, cw: unknown, rcv: number): Omit<Rejected, "item"> | undefined {
     const bad = (why: string): Omit<Rejected, "item"> => ({ reason: "invalid", error: `${r.deviceId} ${r.timestamp}: window ${why}` });
     if (!isRec(cw)) return bad("is not an object");
     const cs = typeof cw.start === "string" ? Date.parse(cw.start) : NaN;
@@ -325,6 +347,7 @@ export class Aggregator {
       d.names[name] = mm.unit ?? d.names[name] ?? null;
     }
     (win.kids ??= {})[key] = { start: cs, end: ce, received: num(cw.received), estimated: num(cw.estimated), m, rev };
+    if (rcv > win.rcv) win.rcv = rcv;
     this.changed(d, win);
     d.wm = Math.max(d.wm, ce);
     return undefined;
@@ -368,7 +391,7 @@ export class Aggregator {
     let i = wins.length;
     while (i > 0 && wins[i - 1].start > w.start) i--;
     if (i > 0 && wins[i - 1].start === w.start) return wins[i - 1];
-    const make = (x: Window): Win => ({ start: x.start, end: x.end, seen: new Map(), extra: 0, buf: EMPTY, rev: -1, sig: 0, closed: false, dirty: false, finalSent: false });
+    const make = (x: Window): Win => ({ start: x.start, end: x.end, seen: new Map(), extra: 0, buf: EMPTY, rev: -1, sig: 0, closed: false, dirty: false, finalSent: false, rcv: 0 });
     const win = make(w);
     if (raw && i === wins.length && i > 0) {
       // a gap after the newest window: its empty windows are emitted too (completeness 0, deltas interpolated)
@@ -447,6 +470,7 @@ export class Aggregator {
     agg.window.final = final;
     if (final) w.finalSent = true;
     this.counters.emitted++;
+    if (w.rcv > 0) this.rcvOf.set(agg, w.rcv);
     out.push(agg);
     return true;
   }
@@ -676,7 +700,7 @@ export class Aggregator {
         const seen = new Map<number, number>();
         for (let i = 0; i < flat.length; i += 2) seen.set(flat[i], flat[i + 1]);
         const buf = Array.isArray(w.buf) ? Float64Array.from(w.buf as number[]) : EMPTY;
-        return { ...(w as unknown as Win), buf, seen };
+        return { ...(w as unknown as Win), buf, seen, rcv: typeof w.rcv === "number" ? w.rcv : 0 };
       });
       const d: Device = {
         id: x.id as string,

@@ -165,6 +165,42 @@ describe("aggregate-window in a flow", () => {
     assert.deepEqual([day.window.expected, day.window.received, day.window.completeness], [92, 92, 1]);
   });
 
+  it("a window closed by the idle timer carries msg.receivedAt: the newest receivedAt of its readings, not the close time", async () => {
+    const seen = capture(["out"]);
+    await load(NODES, awFlow({ window: "15m", zone: "UTC", aggregates: '{"energy*":"delta","*":"mean"}', latenessSeconds: "0", idleCloseSeconds: "0.5", stateDir: tmp() }));
+    const aw = getNode("aw");
+    const t0 = Date.parse("2026-06-01T08:00:00Z");
+    // received by the gateway a few seconds after each reading; the last to arrive here was received first (a replay)
+    const rcv = [5, 65, 125, 185].map((s) => t0 + s * 1000);
+    for (const k of [1, 2, 3, 0]) aw.receive({ payload: reading("m1", t0 + k * 60_000, k), receivedAt: rcv[k] });
+    // 08:03 is the watermark: nothing closes by event time; the device is quiet, so the wall clock closes 08:00-08:15
+    await waitFor(() => seen.out.length >= 1, "the window closed by the idle timer");
+    const [m] = seen.out;
+    seen.dispose();
+    assert.equal(aggregatesOf([m])[0].window.start, "2026-06-01T08:00:00.000Z");
+    assert.equal(m.receivedAt, rcv[3], "the newest receivedAt of the window's readings");
+  });
+
+  it("a window closed by event time carries msg.receivedAt too, and a message without one counts when it arrived", async () => {
+    const seen = capture(["out"]);
+    await load(NODES, awFlow({ window: "15m", zone: "UTC", latenessSeconds: "0", idleCloseSeconds: "0", stateDir: tmp() }));
+    const aw = getNode("aw");
+    const t0 = Date.parse("2026-06-01T08:00:00Z");
+    aw.receive({ payload: reading("m1", t0, 0), receivedAt: Math.round((t0 + 4000) / 1000) }); // epoch seconds
+    aw.receive({ payload: reading("m1", t0 + 5 * 60_000, 1), receivedAt: new Date(t0 + 300_000 + 7000).toISOString() });
+    aw.receive({ payload: reading("m1", t0 + Q, 2), receivedAt: t0 + Q + 3000 }); // closes 08:00 by event time
+    const before = Date.now();
+    aw.receive({ payload: reading("m2", t0, 0) });
+    aw.receive({ payload: reading("m2", t0 + Q, 1) });
+    await waitFor(() => seen.out.length >= 2, "both devices' 08:00 windows");
+    const after = Date.now();
+    const [m1, m2] = seen.out;
+    seen.dispose();
+    assert.deepEqual([aggregatesOf([m1])[0].deviceId, m1.receivedAt], ["m1", t0 + 300_000 + 7000]);
+    assert.equal(aggregatesOf([m2])[0].deviceId, "m2");
+    assert.ok(m2.receivedAt >= before && m2.receivedAt <= after, `no msg.receivedAt: the wall clock of its arrival (${String(m2.receivedAt)})`);
+  });
+
   it("a replay through store-forward after an outage corrects the windows closed incomplete, ending at full completeness", async () => {
     const seen = capture(["out"]);
     const flow: Msg[] = [
