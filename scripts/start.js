@@ -206,6 +206,12 @@ async function main() {
   const red = require.resolve("node-red/red.js", { paths: [root] });
   const shown = userDir.startsWith(root + path.sep) ? path.relative(root, userDir) : userDir;
   for (const url of editorUrls()) console.log(`M2M demo: Node-RED at ${url} (user directory ${shown}/)`);
+  // The dashboard (flows/09, FlowFuse Dashboard 2, a devDependency): where to look, when its tab is deployed.
+  const dashboard = flows.find((n) => n.type === "ui-base");
+  if (dashboard) {
+    const dashPath = String(dashboard.path || "/dashboard").replace(/^\/?/, "");
+    for (const url of editorUrls()) console.log(`M2M demo: dashboard at ${url}${dashPath} (Metering, Refrigeration, Fleet, Trainer)`);
+  }
   console.log(
     `M2M demo: smart-metering lab: meter-sim's Modbus TCP server on 127.0.0.1:${modbusPort}, ` +
       `simulated time at ${simSpeed || "288"}x${simStart ? ` from ${simStart}` : ""}; bills on MQTT topic m2m-cloud/bills`,
