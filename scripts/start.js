@@ -104,8 +104,11 @@ const flows = fs
     if (n.type === "meter-sim" && n.server === "on") return { ...n, port: String(modbusPort), ...(simStart ? { start: simStart } : {}) };
     if (n.type === "lwm2m-server" && n.bind === "127.0.0.1") return { ...n, port: String(lwm2mPort) };
     if (n.type === "lwm2m-device-sim" && n.serverHost === "127.0.0.1") return { ...n, serverPort: String(lwm2mPort) };
-    // The lab's clock starts (at SIM_SPEED) a few seconds after the deploy, once the Flex-Getter has connected.
-    if (n.id === "m2m-lab-clock" && simSpeed) return { ...n, props: n.props.map((p) => (p.p === "speed" ? { ...p, v: simSpeed } : p)) };
+    // The retail refrigeration tab's sensors (no server) start at SIM_START too.
+    if (n.type === "meter-sim" && n.z === "fridge-tab" && simStart) return { ...n, start: simStart };
+    // The lab's clock starts (at SIM_SPEED) a few seconds after the deploy, once the Flex-Getter has connected; the
+    // refrigeration tab's clock likewise.
+    if ((n.id === "m2m-lab-clock" || n.id === "fridge-clock") && simSpeed) return { ...n, props: n.props.map((p) => (p.p === "speed" ? { ...p, v: simSpeed } : p)) };
     return n;
   });
 fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flows, null, 2));
