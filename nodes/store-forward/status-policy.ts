@@ -56,6 +56,16 @@ function percentText(pct: number, depth: number): string {
 
 const KEY = "store-forward.status.";
 
+/**
+ * The kind (colour) statusOf would give, without its key and parameters: what the wrapper asks on every message
+ * (no string is built, no object allocated); the text is made only when the throttled status draws.
+ */
+export function statusKind(s: StatusState): StatusView["kind"] {
+  if (s.diskErrorAt !== undefined && s.now - s.diskErrorAt < DISK_ERROR_SHOWN_MS) return "error";
+  if ((s.lost && s.lostUntil !== undefined && s.now < s.lostUntil) || s.paused || !s.online) return "warn";
+  return s.depth > s.warnAbove ? "warn" : "ok";
+}
+
 export function statusOf(s: StatusState): StatusView {
   if (s.diskErrorAt !== undefined && s.now - s.diskErrorAt < DISK_ERROR_SHOWN_MS) return { kind: "error", key: `${KEY}diskError`, params: {} };
   if (s.lost && s.lostUntil !== undefined && s.now < s.lostUntil) return { kind: "warn", key: `${KEY}lost`, params: { lost: s.lost } };

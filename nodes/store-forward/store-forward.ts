@@ -11,7 +11,7 @@ import { FIELDS } from "./fields";
 import { MIGRATIONS } from "./migrations";
 import { Forwarder, JournalFullError, replayRate, type Msg } from "./forwarder";
 import { applyCommand, parseCommand } from "./commands";
-import { statusOf } from "./status-policy";
+import { statusKind, statusOf, type StatusState } from "./status-policy";
 import { findOrphans } from "./orphans";
 
 /** The folder under the user directory where each node keeps its backlog by default. */
@@ -93,26 +93,31 @@ export = (RED: NodeAPI) => {
         else node.log(text);
       }
 
-      /** The status from the pure policy (status-policy.ts); the age of the oldest record is read only when drawn. */
+      /**
+       * The status from the pure policy (status-policy.ts). It is asked on every message, so only its kind is
+       * worked out then, in one state object kept for the node; the text (with the age of the oldest record,
+       * read from the journal) is made by one closure, only when the throttled status draws.
+       */
+      const state: StatusState = { depth: 0, percentFull: 0, oldestAgeMs: undefined, online: true, paused: false, now: 0, warnAbove: cfg.forwarder.window * cfg.forwarder.batchSize };
+      function fill(): StatusState {
+        state.depth = fwd.journal.depth;
+        state.percentFull = fwd.percentFull();
+        state.online = fwd.online;
+        state.paused = fwd.paused;
+        state.now = Date.now();
+        state.diskErrorAt = lastDiskError || undefined;
+        state.lost = fwd.journal.recovery.lost;
+        state.lostUntil = lostShownUntil;
+        return state;
+      }
+      const statusText = () => {
+        const oldest = fwd.journal.stats().oldestEnqueuedAt;
+        const s = fill();
+        const view = statusOf({ ...s, oldestAgeMs: oldest === undefined ? undefined : s.now - oldest });
+        return t(view.key, view.params);
+      };
       function showStatus() {
-        const state = (oldestAgeMs: number | undefined) => ({
-          depth: fwd.journal.depth,
-          percentFull: fwd.percentFull(),
-          oldestAgeMs,
-          online: fwd.online,
-          paused: fwd.paused,
-          now: Date.now(),
-          diskErrorAt: lastDiskError || undefined,
-          lost: fwd.journal.recovery.lost,
-          lostUntil: lostShownUntil,
-          warnAbove: cfg.forwarder.window * cfg.forwarder.batchSize,
-        });
-        const { kind } = statusOf(state(undefined));
-        status[kind](() => {
-          const oldest = fwd.journal.stats().oldestEnqueuedAt;
-          const view = statusOf(state(oldest === undefined ? undefined : Date.now() - oldest));
-          return t(view.key, view.params);
-        });
+        status[statusKind(fill())](statusText);
       }
 
       const metricsTimer = setInterval(() => node.send([null, { topic: "metrics", payload: { node: node.id, ...fwd.metrics() } }] as never), cfg.metricsIntervalMs);

@@ -4,7 +4,7 @@ import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { shortAge, statusOf, type StatusState } from "../../../nodes/store-forward/status-policy";
+import { shortAge, statusKind, statusOf, type StatusState } from "../../../nodes/store-forward/status-policy";
 
 const locale = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../nodes/store-forward/locales/en-US/store-forward.json"), "utf8"));
 function render(key: string, params: Record<string, string | number>): string {
@@ -41,5 +41,20 @@ describe("store-forward status policy", () => {
     const long = render(statusOf({ ...base, depth: 1_000_000, percentFull: 100, oldestAgeMs: 400 * 86400e3 }).key, statusOf({ ...base, depth: 1_000_000, percentFull: 100, oldestAgeMs: 400 * 86400e3 }).params);
     assert.equal(long, "1000000 queued · 100% · oldest 400d");
     assert.deepEqual([59_000, 60_000, 3_600_000, 86_400_000].map(shortAge), ["59s", "1m", "1h", "1d"]);
+  });
+
+  it("statusKind, asked on every message, is the kind statusOf gives, in every state", () => {
+    let n = 0;
+    for (const depth of [0, 1, 10, 11, 1e6])
+      for (const online of [true, false])
+        for (const paused of [true, false])
+          for (const diskErrorAt of [undefined, base.now - 9_999, base.now - 10_000])
+            for (const [lost, lostUntil] of [[undefined, undefined], [0, base.now + 1], [3, base.now + 1], [3, base.now]])
+              for (const oldestAgeMs of [undefined, 0, 65_000]) {
+                const s: StatusState = { ...base, depth, online, paused, diskErrorAt, lost, lostUntil, oldestAgeMs, percentFull: depth / 1e4 };
+                assert.equal(statusKind(s), statusOf(s).kind, JSON.stringify(s));
+                n++;
+              }
+    assert.equal(n, 5 * 2 * 2 * 3 * 4 * 3);
   });
 });
