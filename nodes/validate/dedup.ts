@@ -21,11 +21,18 @@ export type DedupVerdict = "new" | "duplicate" | "conflict";
 /**
  * What the dedup store keeps across restarts: per device, its keys' times as Deltas (epoch seconds, the first one
  * whole and each next one as the step from the one before, a run of equal steps as [step, count]), and their
- * fingerprints as one text of 6 characters a key (32 bits in 6 × 6). About 6 bytes a key instead of 25. (The first format, two arrays of epoch ms and fingerprints, is still read.)
+ * fingerprints as one text: with `fp: 4`, the 4 bytes of each (big-endian) in base64url, 5.33 characters a key;
+ * without it (the second format), 6 characters a key (32 bits in 6 × 6). (The first format, two arrays of epoch ms
+ * and fingerprints, is still read.)
  */
 export interface DedupState {
-  devices: Record<string, [Deltas, string] | [number[], number[]]>;
+  devices: Record<string, DedupRecord>;
+  /** 4: fingerprint texts are base64url of 4 bytes a key. */
+  fp?: 4;
 }
+
+/** One device's keys as saved. */
+export type DedupRecord = [Deltas, string] | [number[], number[]];
 
 export class DedupStore {
   private readonly devices = new Map<string, DeviceKeys>();
@@ -96,23 +103,32 @@ export class DedupStore {
 
   toJSON(): DedupState {
     const devices: DedupState["devices"] = {};
+    for (const [id, rec] of this.records()) devices[id] = rec;
+    return { devices, fp: 4 };
+  }
+
+  /**
+   * Each device's keys as saved (toJSON's `devices`, one device at a time, for a document encoded in parts).
+   * Devices added or dropped while this runs are seen or not, as a Map's iterator sees them.
+   */
+  *records(): Generator<[string, DedupRecord]> {
     for (const [id, d] of this.devices) {
       if (d.head >= d.ts.length) continue;
-      devices[id] = [timesToDeltas(d.ts, d.head), fingerprintsToText(d.fp, d.head)];
+      yield [id, [timesToDeltas(d.ts, d.head), fingerprintsToBase64(d.fp, d.head)]];
     }
-    return { devices };
   }
 
   /** Restore keys saved by toJSON (those already expired at `now` are left out). */
   load(state: DedupState | undefined, now: number): void {
     if (!state || typeof state.devices !== "object" || state.devices === null) return;
+    const packed = state.fp === 4;
     for (const [id, pair] of Object.entries(state.devices)) {
       if (!Array.isArray(pair) || !Array.isArray(pair[0])) continue;
       let ts: number[];
       let fp: number[];
       if (typeof pair[1] === "string") {
         ts = deltasToTimes(pair[0] as unknown[]);
-        fp = textToFingerprints(pair[1]);
+        fp = packed ? base64ToFingerprints(pair[1]) : textToFingerprints(pair[1]);
       } else if (Array.isArray(pair[1])) {
         // The first format: epoch ms, and CRC-32 fingerprints that the present fingerprint cannot be compared
         // with: a reading with such a key is taken as an exact duplicate (dropped and counted, never rejected).
@@ -202,29 +218,29 @@ const ANY = -1;
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 const B64_INDEX = new Int8Array(128).fill(-1);
-const B64_CODE = new Uint8Array(64);
-for (let i = 0; i < 64; i++) {
-  B64_INDEX[B64.charCodeAt(i)] = i;
-  B64_CODE[i] = B64.charCodeAt(i);
-}
+for (let i = 0; i < 64; i++) B64_INDEX[B64.charCodeAt(i)] = i;
 
-/** 32-bit fingerprints → 6 characters each (the top one carries 2 bits). */
-function fingerprintsToText(fp: readonly number[], from: number): string {
-  const out = Buffer.allocUnsafe((fp.length - from) * 6);
+/** 32-bit fingerprints → their 4 bytes each, big-endian, in base64url (16 characters for 3 keys). */
+function fingerprintsToBase64(fp: readonly number[], from: number): string {
+  const out = Buffer.allocUnsafe((fp.length - from) * 4);
   let o = 0;
-  for (let i = from; i < fp.length; i++) {
-    const x = fp[i] === ANY ? 0xffffffff : fp[i] >>> 0;
-    out[o++] = B64_CODE[x >>> 30];
-    out[o++] = B64_CODE[(x >>> 24) & 63];
-    out[o++] = B64_CODE[(x >>> 18) & 63];
-    out[o++] = B64_CODE[(x >>> 12) & 63];
-    out[o++] = B64_CODE[(x >>> 6) & 63];
-    out[o++] = B64_CODE[x & 63];
-  }
-  return out.toString("latin1");
+  for (let i = from; i < fp.length; i++, o += 4) out.writeUInt32BE(fp[i] === ANY ? 0xffffffff : fp[i] >>> 0, o);
+  return out.toString("base64url");
 }
 
-/** The reverse; a damaged group gives NaN (that key is skipped). */
+/** The reverse; a text that is not whole keys gives none (the device's keys are skipped). */
+function base64ToFingerprints(s: string): number[] {
+  const buf = Buffer.from(s, "base64url");
+  if (buf.length % 4 !== 0 || buf.toString("base64url") !== s) return [];
+  const out = new Array<number>(buf.length / 4);
+  for (let k = 0; k < out.length; k++) {
+    const x = buf.readUInt32BE(k * 4);
+    out[k] = x === 0xffffffff ? ANY : x;
+  }
+  return out;
+}
+
+/** The second format's fingerprints, 6 characters each (32 bits in 6 × 6, the top one carrying 2), still read; a damaged group gives NaN (that key is skipped). */
 function textToFingerprints(s: string): number[] {
   const out = new Array<number>(Math.floor(s.length / 6));
   for (let k = 0; k < out.length; k++) {
@@ -271,14 +287,25 @@ function find(d: DeviceKeys, ts: number): number {
 export function fingerprint(measurements: Record<string, { value: unknown; unit?: string }>, names: readonly string[] = Object.keys(measurements)): number {
   let sum = 0;
   for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    const m = measurements[name];
-    let h = mix(textHash(name) ^ 0x9e3779b9);
-    h = mix(h ^ valueHash(m.value));
-    h = mix(h ^ (m.unit === undefined ? 0x5bd1e995 : textHash(m.unit)));
-    sum = (sum + h) | 0;
+    const m = measurements[names[i]];
+    sum = (sum + measurementHash(nameSeed(names[i]), m.value, unitSeed(m.unit))) | 0;
   }
   return sum >>> 0;
+}
+
+/** A measurement name's part of the fingerprint (the same for every reading: a caller may keep it). */
+export function nameSeed(name: string): number {
+  return mix(textHash(name) ^ 0x9e3779b9);
+}
+
+/** A unit's part of the fingerprint (the same for every reading: a caller may keep it). */
+export function unitSeed(unit: string | undefined): number {
+  return unit === undefined ? 0x5bd1e995 : textHash(unit);
+}
+
+/** One measurement's term of the fingerprint (their sum mod 2^32, as an unsigned number, is the fingerprint). */
+export function measurementHash(nameSeed: number, value: unknown, unitSeed: number): number {
+  return mix(mix(nameSeed ^ valueHash(value)) ^ unitSeed);
 }
 
 const f64 = new Float64Array(1);

@@ -18,6 +18,16 @@ export function addValue(b: Baseline, x: number): void {
   b[2] += delta * (x - mean);
 }
 
+/** Add one value to the baseline kept at `buf[at]` (n), `buf[at + 1]` (mean), `buf[at + 2]` (m2): a packed state. */
+export function addValueAt(buf: Float64Array, at: number, x: number): void {
+  const n = buf[at] + 1;
+  const delta = x - buf[at + 1];
+  const mean = buf[at + 1] + delta / n;
+  buf[at] = n;
+  buf[at + 1] = mean;
+  buf[at + 2] += delta * (x - mean);
+}
+
 /** The sample standard deviation (0 with fewer than two values). */
 export function stdDev(b: Baseline): number {
   return b[0] > 1 ? Math.sqrt(b[2] / (b[0] - 1)) : 0;
@@ -37,8 +47,14 @@ export interface SpikeCheck {
  * `floor`, and 1 % of the mean's magnitude (a near-constant load would otherwise flag its own noise).
  */
 export function spike(b: Baseline | undefined, x: number, c: SpikeCheck): { z: number; mean: number; sd: number } | undefined {
-  if (!b || b[0] < c.warmup) return undefined;
-  const sd = Math.max(stdDev(b), c.floor, Math.abs(b[1]) * 0.01, 1e-9);
-  const z = Math.abs(x - b[1]) / sd;
-  return z > c.sigma ? { z, mean: b[1], sd } : undefined;
+  if (!b) return undefined;
+  return spikeOf(b[0], b[1], b[2], x, c);
+}
+
+/** spike() for a baseline given as its three numbers (a packed state). */
+export function spikeOf(n: number, mean: number, m2: number, x: number, c: SpikeCheck): { z: number; mean: number; sd: number } | undefined {
+  if (n < c.warmup) return undefined;
+  const sd = Math.max(n > 1 ? Math.sqrt(m2 / (n - 1)) : 0, c.floor, Math.abs(mean) * 0.01, 1e-9);
+  const z = Math.abs(x - mean) / sd;
+  return z > c.sigma ? { z, mean, sd } : undefined;
 }

@@ -33,7 +33,7 @@ describe("validate: the dedup store", () => {
     assert.equal(d.check("m1", T0 + 4 * H, 4), "duplicate");
     d.expire(T0 + 100 * H);
     assert.equal(d.size, 0);
-    assert.deepEqual(d.toJSON(), { devices: {} });
+    assert.deepEqual(d.toJSON(), { devices: {}, fp: 4 });
     // A key already outside the window is not kept.
     d.add("m1", T0, 1, T0 + 100 * H);
     assert.equal(d.size, 0);
