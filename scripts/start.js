@@ -112,6 +112,14 @@ const flows = fs
     return n;
   });
 fs.writeFileSync(path.join(userDir, "flows.json"), JSON.stringify(flows, null, 2));
+// Fleet operations: the simulated devices start from their first boot at every start, so the diagnosis history of
+// a tab that simulates its fleet starts afresh too. Kept, each start of the demo would count as a reboot of every
+// device (it registers again), and four starts in a day would read as a reboot loop of the whole fleet.
+for (const n of flows) {
+  if (n.type === "lwm2m-diagnose" && !n.stateDir && flows.some((s) => s.type === "lwm2m-device-sim" && s.z === n.z)) {
+    fs.rmSync(path.join(userDir, "m2m-lwm2m-diagnose", n.id.replace(/[^A-Za-z0-9_.-]/g, "_")), { recursive: true, force: true });
+  }
+}
 // Credentials (plain JSON: the settings say credentialSecret: false): the CA of every TLS config node and the uplink
 // login of every broker connection over TLS.
 const credentials = {};

@@ -11,6 +11,11 @@
  *   began with the new version), so rollout-stage halts in wave 1 and rolls the wave back to 1.0.0;
  * - the devices outside wave 1 were never sent anything: their Object 5 never left Idle, Update Result 0.
  *
+ * The user directory is not new: the fleet's diagnosis history from earlier starts of the demo is there, with a
+ * registration of every device at each of them (five starts within the hour). The simulated devices start from their
+ * first boot at every start, so npm start starts that history afresh; kept, it would read as a reboot loop of the
+ * whole fleet (more than 3 restarts in 24 h), a firmware bug on every healthy device.
+ *
  * What the editor shows is read the way the editor reads it: the debug sidebar and node status through Node-RED's
  * /comms websocket; the inject buttons pressed through the inject node's admin endpoint.
  */
@@ -19,6 +24,10 @@ import path from "node:path";
 import { after, before, describe, it } from "mocha";
 import WebSocket from "ws";
 import { plan } from "../../nodes/rollout-stage/index";
+import { parseDiagnoseConfig } from "../../nodes/lwm2m-diagnose/config";
+import { Diagnoser } from "../../nodes/lwm2m-diagnose/diagnoser";
+import type { HistoryState } from "../../nodes/lwm2m-diagnose/history";
+import { StateFile } from "../../nodes/shared/state-file";
 import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, type NodeRedInstance } from "./helpers";
 
 type Any = any;
@@ -62,6 +71,14 @@ describe("fleet operations (npm start)", function () {
     tmp = makeTempDir("fleet");
     lwm2mPort = await freePort();
     const port = await freePort();
+    // The fleet's diagnosis history as five earlier starts of the demo left it: each registered every device.
+    const dz = new Diagnoser(parseDiagnoseConfig({}));
+    const earlier = Date.now() - 3_600_000;
+    for (let k = 0; k < 6; k++) for (const endpoint of ids) dz.input({ event: "registered", endpoint, at: earlier + k * 60_000 }, earlier + k * 60_000);
+    assert.match(JSON.stringify(dz.diagnose("dev-1", Date.now())?.evidence), /restart/, "the seeded history is a reboot loop");
+    const stale = new StateFile<HistoryState>({ dir: path.join(tmp, "userDir", "m2m-lwm2m-diagnose", "fleet-diagnose"), intervalMs: 0 });
+    stale.changed(() => dz.snapshot());
+    stale.close();
     const env = childEnv(process.execPath, {
       PORT: String(port),
       MQTT_PORT: String(await freePort()),
