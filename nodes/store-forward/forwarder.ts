@@ -68,8 +68,14 @@ interface Fresh {
   dead?: boolean;
 }
 
-/** Messages kept per priority; beyond this, older ones are parsed from the store when their turn comes. */
-const FRESH_MAX = 1000;
+/**
+ * Messages kept per priority, and their stored bytes. When either is reached, a newly stored message is not kept
+ * (it is parsed back from the store when its turn comes): the oldest kept messages are the next to go out, so a
+ * backlog larger than the keep still finds most of its messages here, and memory stays bounded whatever a
+ * message weighs.
+ */
+export const FRESH_MAX = 1000;
+export const FRESH_MAX_BYTES = 8 * 1024 * 1024;
 /** How far past the oldest kept message a handed-out record is looked for. */
 const FRESH_SCAN = 8;
 
@@ -121,6 +127,7 @@ export class Forwarder {
   /** Messages waiting for their retry time. */
   private waitingRetry = 0;
   private fresh: Fresh[][] = [[], [], []];
+  private freshBytes = [0, 0, 0];
   private pumpTimer: unknown;
   private tokens: { msgs: number; bytes: number; at: number };
   private alerted = new Set<string>();
@@ -170,26 +177,30 @@ export class Forwarder {
   async store(msg: Msg): Promise<AppendResult> {
     if (this.closed) throw new Error("store-forward is closed (the flow is being stopped or redeployed): the message was not stored");
     const priority = priorityOf(msg);
-    const { key, derived } = this.keyOf(msg);
+    // The default key of a canonical reading is derived again from the stored message: not built, not stored.
+    const key = !this.opts.keyProperty && keyOfReading(msg) !== undefined ? "" : this.keyOf(msg).key;
     const enc = encodeRecordDetailed(msg);
     let entry: Fresh | undefined;
     if (enc.exact) {
       const q = this.fresh[priority];
-      entry = { data: enc.data, msg: enc.copy };
-      q.push(entry);
-      if (q.length > FRESH_MAX) q.shift();
+      const size = enc.data.length;
+      if (q.length < FRESH_MAX && this.freshBytes[priority] + size <= FRESH_MAX_BYTES) {
+        entry = { data: enc.data, msg: enc.copy };
+        q.push(entry);
+        this.freshBytes[priority] += size;
+      }
     }
     this.counters.in++;
     let result: AppendResult;
     try {
-      result = await this.journal.append(priority, derived ? "" : key, enc.data);
+      result = await this.journal.append(priority, key, enc.data);
     } catch (err) {
       if (entry) entry.dead = true;
       throw err;
     }
     if (entry) {
-      if (!result.accepted || !result.id) entry.dead = true;
-      else entry.seq = Number(result.id.slice(result.id.indexOf("-") + 1));
+      if (!result.accepted || result.seq === undefined) entry.dead = true;
+      else entry.seq = result.seq;
     }
     this.checkFill();
     return result;
@@ -414,15 +425,24 @@ export class Forwarder {
    */
   private takeFresh(r: StoredRecord): Msg | undefined {
     const q = this.fresh[r.priority];
-    while (q.length && (q[0].dead || (q[0].seq !== undefined && q[0].seq < r.seq))) q.shift();
-    for (let i = 0; i < q.length && i < FRESH_SCAN; i++) {
+    let n = 0;
+    while (n < q.length && (q[n].dead || (q[n].seq !== undefined && (q[n].seq as number) < r.seq))) n++;
+    let found: Msg | undefined;
+    for (let i = n; i < q.length && i < n + FRESH_SCAN; i++) {
       const e = q[i];
       if (!e.dead && e.data.length === r.data.length && e.data.equals(r.data)) {
-        q.splice(0, i + 1);
-        return e.msg;
+        found = e.msg;
+        n = i + 1;
+        break;
       }
     }
-    return undefined;
+    if (n > 0) {
+      let bytes = 0;
+      for (let i = 0; i < n; i++) bytes += q[i].data.length;
+      this.freshBytes[r.priority] -= bytes;
+      q.splice(0, n);
+    }
+    return found;
   }
 
   private toFlight(records: StoredRecord[], msgs: Msg[], bytes: number, replay: boolean): Flight {
@@ -555,6 +575,7 @@ export class Forwarder {
     this.ackTimer = undefined;
     this.waitingRetry = 0;
     this.fresh = [[], [], []];
+    this.freshBytes = [0, 0, 0];
     if (this.retryTimer) this.io.clearTimer(this.retryTimer);
     if (this.pumpTimer) this.io.clearTimer(this.pumpTimer);
     this.flights.clear();

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Forwarder, replayRate, type ForwarderOptions, type Msg } from "../../../nodes/store-forward/forwarder";
+import { FRESH_MAX, FRESH_MAX_BYTES, Forwarder, replayRate, type ForwarderOptions, type Msg } from "../../../nodes/store-forward/forwarder";
 
 class FakeClock {
   t = 1_700_000_000_000;
@@ -427,5 +427,43 @@ describe("forwarder", () => {
     assert.equal(sent.length, 5);
     fwd.setOnline(true);
     assert.equal(sent.length, 10);
+  });
+
+  it("a backlog larger than the keep goes out with its oldest messages as kept, not parsed back; the keep is bounded by count and by bytes", async () => {
+    const { fwd, sent } = make({ window: 5000 });
+    fwd.setOnline(false);
+    const payloads = Array.from({ length: FRESH_MAX + 200 }, (_, k) => ({ deviceId: "d", timestamp: `t${k}`, v: k }));
+    await Promise.all(payloads.map((payload) => fwd.store({ payload })));
+    fwd.setOnline(true);
+    assert.equal(sent.length, payloads.length);
+    // The kept message itself goes out (the same payload object); one parsed back from the store is an equal copy.
+    assert.equal(sent[0].payload, payloads[0], "the oldest message of the backlog was kept");
+    assert.equal(sent[FRESH_MAX - 1].payload, payloads[FRESH_MAX - 1]);
+    assert.notEqual(sent[FRESH_MAX].payload, payloads[FRESH_MAX], "past the keep: parsed back from the store");
+    sent.forEach((m, k) => assert.deepEqual(m.payload, payloads[k]));
+
+    const big = make();
+    big.fwd.setOnline(false);
+    const heavy = Array.from({ length: 12 }, (_, k) => ({ deviceId: "d", timestamp: `t${k}`, v: "x".repeat(1 << 20) }));
+    await Promise.all(heavy.map((payload) => big.fwd.store({ payload })));
+    big.fwd.setOnline(true);
+    const kept = big.sent.filter((m, k) => m.payload === heavy[k]).length;
+    assert.equal(kept, Math.floor(FRESH_MAX_BYTES / (1 << 20)) - 1, "8 MiB of 1 MiB messages (each a little over 1 MiB stored)");
+    assert.equal(big.sent[0].payload, heavy[0]);
+    big.sent.forEach((m, k) => assert.deepEqual(m.payload, heavy[k]));
+  });
+
+  it("a canonical reading's default key is derived again, not stored: its record holds no key", async () => {
+    const { fwd, sent, ack } = make();
+    await fwd.store({ payload: { deviceId: "d", timestamp: "2026-02-08T14:15:00.000Z", measurements: {}, quality: "GOOD" } });
+    assert.equal(sf(sent[0]).key, "d/2026-02-08T14:15:00.000Z");
+    const other = make({ keyProperty: "payload.id" });
+    await other.fwd.store({ payload: { id: 7, deviceId: "d", timestamp: "2026-02-08T14:15:00.000Z" } });
+    assert.equal(sf(other.sent[0]).key, "7");
+    ack(sent[0]);
+    fwd.setOnline(false);
+    await fwd.store({ payload: { deviceId: "e", timestamp: "2026-02-08T14:15:00.000Z" } });
+    const r = (fwd.journal as unknown as { logs: { written: Map<number, { key: string }> }[] }).logs[1].written;
+    assert.deepEqual([...r.values()].map((w) => w.key), [""]);
   });
 });
