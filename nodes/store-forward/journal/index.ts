@@ -37,6 +37,35 @@ export type { AppendResult, Durability, DropReason, JournalOptions, JournalStats
 /** At most this many records acknowledged out of order (after an unacknowledged one) are kept in a cursor file. */
 export const MAX_HELD_ACKS = 10_000;
 
+/** An accepted append. Its id string is made only if someone reads it (the forwarder reads the number). */
+class Accepted implements AppendResult {
+  readonly accepted = true;
+  constructor(
+    private readonly priority: Priority,
+    readonly seq: number,
+  ) {}
+
+  get id(): string {
+    return `p${this.priority}-${this.seq}`;
+  }
+}
+
+/** The sequence number of a record id "p<0|1|2>-<digits>", else -1; no regular expression, no string made. */
+export function parseId(id: string): number {
+  if (typeof id !== "string") return -1;
+  const n = id.length;
+  if (n < 4 || n > 19 || id.charCodeAt(0) !== 112 /* p */ || id.charCodeAt(2) !== 45 /* - */) return -1;
+  const p = id.charCodeAt(1) - 48;
+  if (p < 0 || p > 2) return -1;
+  let seq = 0;
+  for (let i = 3; i < n; i++) {
+    const c = id.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    seq = seq * 10 + c;
+  }
+  return seq;
+}
+
 export class Journal {
   private logs: PriorityLog[];
   private opts: ResolvedOptions;
@@ -168,7 +197,7 @@ export class Journal {
         size: buf.length,
         key,
         enqueuedAt: now,
-        waiter: { resolve: (r) => resolve(r ?? { accepted: true, id: `p${priority}-${seq}` }), reject },
+        waiter: { resolve: (r) => resolve(r ?? new Accepted(priority, seq)), reject },
       });
     });
   }
@@ -226,10 +255,9 @@ export class Journal {
 
   /** Acknowledge delivery of a handed-out record. Unknown or repeated ids are ignored (false). */
   ack(id: string): boolean {
-    const m = /^p([012])-(\d+)$/.exec(id);
-    if (!m) return false;
-    const log = this.logs[Number(m[1])];
-    const seq = Number(m[2]);
+    const seq = parseId(id);
+    if (seq < 0) return false;
+    const log = this.logs[id.charCodeAt(1) - 48];
     const o = log.out.find((x) => x.seq === seq);
     if (!o || o.acked) return false;
     o.acked = true;

@@ -56,6 +56,8 @@ export interface RecoveryReport {
 export interface AppendResult {
   accepted: boolean;
   id?: string;
+  /** The record's sequence number in its priority's log, when accepted (the number in its id). */
+  seq?: number;
   /** Why an incoming record was refused (drop-newest, or disk full). */
   reason?: DropReason;
 }
