@@ -34,7 +34,7 @@ export const BAD = 8;
 export const Q = 9;
 
 const RANKS: readonly Quality[] = ["GOOD", "ESTIMATED", "SUSPECT", "BAD"];
-export const qualityRank = (q: Quality): number => RANKS.indexOf(q);
+export const qualityRank = (q: Quality): number => (q === "GOOD" ? 0 : q === "ESTIMATED" ? 1 : q === "SUSPECT" ? 2 : q === "BAD" ? 3 : -1);
 export const rankQuality = (r: number): Quality => RANKS[r] ?? "GOOD";
 
 /** `buf` grown to hold `cols` columns (the same array when it already does). */

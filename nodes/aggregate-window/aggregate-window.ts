@@ -14,6 +14,7 @@ import { MIGRATIONS } from "./migrations";
 import catalog from "./locales/en-US/aggregate-window.json";
 
 const COMMANDS = ["flush", "stats"] as const;
+const NONE: Msg[] = [];
 /** The state is written at most this often while it changes (more rarely when large: see saveNow). */
 const SAVE_MS = 10_000;
 /** Readings aggregated per event-loop turn in a big batch. */
@@ -154,7 +155,7 @@ export = (RED: NodeAPI) => {
           const finish = (aggregates: Aggregate[], rejected: Rejected[]) => {
             save();
             showStatus();
-            const out2 = rejectedMessages(rejected);
+            const out2 = rejected.length ? rejectedMessages(rejected) : NONE;
             for (const m of out2) if (m.reason === "invalid") logThrottled("invalid", String(m.error), "warn");
             // An aggregate is a new message, not the reading that happened to close its window: that reading's other
             // properties (a Modbus responseBuffer, its input) would ride along, be stored by store-forward and be sent.

@@ -69,6 +69,27 @@ interface Win extends Window {
   finalSent: boolean;
   /** The newest msg.receivedAt (epoch ms) of the inputs counted in the window; 0 when none is known. */
   rcv: number;
+  /** The call (Aggregator.seq) in which the window's data changed / it is to be rechecked; not saved. */
+  tseq?: number;
+  rseq?: number;
+}
+
+/**
+ * The measurements of the device's last raw reading, in their order, with what each needs: a reading shaped as the
+ * one before it (the usual case: a meter sends the same registers every time) is placed without a lookup per name.
+ * Immutable, and shared by the devices with the same names, columns and units (the meters of one model).
+ */
+interface Layout {
+  keys: string[];
+  /** Column of each key; -1 when no glob matches it. */
+  cols: number[];
+  fns: (AggFn | null)[];
+  /** Keeps its points (twa, fill). */
+  pts: boolean[];
+  /** The unit the device had for each key when the layout was made (d.names): a reading with another updates it. */
+  units: readonly (string | null | undefined)[];
+  /** At least one key is aggregated. */
+  any: boolean;
 }
 
 interface Device {
@@ -88,6 +109,12 @@ interface Device {
   wins: Win[];
   /** The measurement names, sorted (the order of an aggregate's measurements); not saved. */
   sorted?: string[];
+  /** The last raw reading's layout; not saved. */
+  layout?: Layout;
+  /** The call (Aggregator.seq) that last saw or touched the device; not saved. */
+  seq?: number;
+  /** The windows whose data changed in that call. */
+  tw?: Win[];
 }
 
 export interface AggregatorStats {
@@ -120,9 +147,17 @@ export class Aggregator {
   private readonly idleMs: number;
   private readonly correctionMs: number;
   private counters = { late: 0, invalid: 0, duplicates: 0, corrections: 0, emitted: 0 };
-  /** Windows whose data changed in the current call, and neighbours to recheck. */
-  private touched = new Map<Device, Set<Win>>();
-  private recheck = new Set<Win>();
+  /**
+   * The current call (add or tick): devices seen or touched in it are marked with it and listed in `active`, the
+   * windows whose data changed in it are on their device's `tw`, and neighbours to recheck are marked `rseq`.
+   * Marks instead of a Set and a Map per call: add() runs per reading.
+   */
+  private seq = 0;
+  private readonly active: Device[] = [];
+  /** Layouts by names, columns and units (see Layout). */
+  private readonly layouts = new Map<string, Layout>();
+  /** The checksum of the last aggregate summarize() made. */
+  private lastSig = 0;
   /** The newest receivedAt of each aggregate emitted (see receivedAtOf). */
   private readonly rcvOf = new WeakMap<Aggregate, number>();
 
@@ -154,8 +189,9 @@ export class Aggregator {
    */
   add(items: readonly unknown[], now: number, receivedAt: number = now): AddResult {
     const rejected: Rejected[] = [];
-    const seenDevices = new Set<Device>();
-    for (const item of items) {
+    const seq = this.begin();
+    for (let j = 0; j < items.length; j++) {
+      const item = items[j];
       let r: CanonicalReading;
       if (isPlainReading(item)) r = item;
       else {
@@ -181,19 +217,38 @@ export class Aggregator {
       d.arr = now;
       if (r.source) d.src = r.source;
       if (r.meta) d.meta = r.meta;
-      seenDevices.add(d);
+      this.activate(d, seq);
     }
     const aggregates: Aggregate[] = [];
-    for (const d of seenDevices) this.advance(d, now, aggregates);
-    for (const d of this.touched.keys()) if (!seenDevices.has(d)) this.advance(d, now, aggregates);
-    this.touched.clear();
-    this.recheck.clear();
+    const active = this.active;
+    for (let j = 0; j < active.length; j++) this.advance(active[j], now, aggregates);
+    this.end();
     return { aggregates, rejected };
+  }
+
+  /** A new call: marks of the previous one no longer count. */
+  private begin(): number {
+    this.end();
+    return ++this.seq;
+  }
+
+  /** The call is over: forget its touched windows. */
+  private end(): void {
+    const active = this.active;
+    for (let j = 0; j < active.length; j++) active[j].tw = undefined;
+    active.length = 0;
+  }
+
+  private activate(d: Device, seq: number): void {
+    if (d.seq === seq) return;
+    d.seq = seq;
+    this.active.push(d);
   }
 
   /** The wall clock moved on: close the windows of quiet devices, forget final windows. */
   tick(now: number): Aggregate[] {
     const out: Aggregate[] = [];
+    this.begin();
     for (const d of this.devices.values()) {
       if (this.idle(d, now)) {
         for (const w of d.wins) if (!w.closed && w.end <= now) this.close(d, w, out);
@@ -201,8 +256,7 @@ export class Aggregator {
       this.advance(d, now, out);
       if (!d.wins.length) this.devices.delete(d.id);
     }
-    this.touched.clear();
-    this.recheck.clear();
+    this.end();
     return out;
   }
 
@@ -257,25 +311,40 @@ export class Aggregator {
   // --- input -------------------------------------------------------------------------------------------------
 
   private addRaw(d: Device, r: CanonicalReading, rcv: number): Omit<Rejected, "item"> | undefined {
-    const t = Date.parse(r.timestamp);
-    const names: string[] = [];
-    const fns: AggFn[] = [];
-    for (const name in r.measurements) {
-      const fn = this.fnOf(name);
-      if (!fn) continue;
-      names.push(name);
-      fns.push(fn);
-      if (d.cols[name] === undefined) {
-        d.cols[name] = d.ncols++;
-        d.sorted = undefined;
-      }
+    let t = isoMs(r.timestamp);
+    if (t !== t) t = Date.parse(r.timestamp); // a timestamp the schema accepts in another form
+    // The reading's measurements in their order (isPlainReading listed them already), and the device's layout when
+    // the reading is shaped as its last one, else a new one.
+    const ms = r.measurements;
+    if (r !== listed.of) listMeasurements(ms);
+    listed.of = undefined;
+    const n = listed.n;
+    const names = listed.names;
+    const mms = listed.mms;
+    let L = d.layout;
+    if (L !== undefined) {
+      const keys = L.keys;
+      if (keys.length !== n) L = undefined;
+      else
+        for (let i = 0; i < n; i++)
+          if (keys[i] !== names[i]) {
+            L = undefined;
+            break;
+          }
     }
-    if (!names.length)
-      return { reason: "invalid", error: `${r.deviceId} ${r.timestamp}: no measurement (${Object.keys(r.measurements).join(", ")}) matches a glob of the aggregates` };
-    const w = this.cal.windowOf(t);
-    if (w.end <= this.horizon(d))
-      return { reason: "late", error: `${r.deviceId} ${r.timestamp}: its ${this.cfg.window} window ${this.cal.label(w)} is beyond the ${this.cfg.correctionHours} h of corrections (watermark ${isoUtc(d.wm)})` };
-    const win = this.winFor(d, w, true);
+    if (L === undefined) L = d.layout = this.layoutOf(d, names, n);
+    if (!L.any)
+      return { reason: "invalid", error: `${r.deviceId} ${r.timestamp}: no measurement (${Object.keys(ms).join(", ")}) matches a glob of the aggregates` };
+    // The window: the device's newest when it holds t (the reading after the one before), else the calendar's.
+    const wins = d.wins;
+    const horizon = this.horizon(d);
+    let win = wins.length ? wins[wins.length - 1] : undefined;
+    if (win === undefined || t < win.start || t >= win.end || win.end <= horizon) {
+      const w = this.cal.windowOf(t);
+      if (w.end <= horizon)
+        return { reason: "late", error: `${r.deviceId} ${r.timestamp}: its ${this.cfg.window} window ${this.cal.label(w)} is beyond the ${this.cfg.correctionHours} h of corrections (watermark ${isoUtc(d.wm)})` };
+      win = this.winFor(d, w, true);
+    }
     const slot = slotOf(win, t, this.cfg.intervalSeconds);
     const had = win.seen.get(slot);
     if (had === t) {
@@ -288,33 +357,70 @@ export class Aggregator {
     let firstChanged = false;
     let lastChanged = false;
     const buf = (win.buf = withColumns(win.buf, d.ncols));
-    for (let i = 0; i < names.length; i++) {
-      const name = names[i];
-      const fn = fns[i];
-      const mm = r.measurements[name];
+    const { keys, cols, pts, units } = L;
+    for (let i = 0; i < keys.length; i++) {
+      const c = cols[i];
+      if (c < 0) continue;
+      const mm = mms[i];
       const v = mm.value;
       const q: Quality = mm.quality ?? r.quality;
       const bad = q === "BAD" || v === null;
       if (!bad && (typeof v !== "number" || !Number.isFinite(v))) continue;
-      const c = d.cols[name];
       const o = c * STRIDE;
       if (!bad) {
         if (buf[o + N] === 0 || t < buf[o + FIRST_AT]) firstChanged = true;
         if (buf[o + N] === 0 || t >= buf[o + LAST_AT]) lastChanged = true;
       }
       bufAdd(buf, c, t, bad ? 0 : (v as number), bad, qualityRank(q));
-      if (this.keepsPoints(fn)) insertPoint(((win.pts ??= {})[name] ??= []), t, bad ? 0 : (v as number), bad);
-      const unit = mm.unit ?? d.names[name] ?? null;
-      if (d.names[name] !== unit) {
-        if (d.names[name] === undefined) d.sorted = undefined;
-        d.names[name] = unit;
+      if (pts[i]) insertPoint(((win.pts ??= {})[keys[i]] ??= []), t, bad ? 0 : (v as number), bad);
+      const known = units[i];
+      if (mm.unit !== undefined ? mm.unit !== known : known === undefined) {
+        // a unit the layout does not know: the device's is updated, and its layout made again at the next reading
+        const had = d.names[keys[i]];
+        const unit = mm.unit ?? had ?? null;
+        if (had !== unit) {
+          if (had === undefined) d.sorted = undefined;
+          d.names[keys[i]] = unit;
+        }
+        d.layout = undefined;
       }
     }
-    if (firstChanged && d.wins[0] !== win) this.recheckNeighbour(d, win, -1);
-    if (lastChanged && d.wins[d.wins.length - 1] !== win) this.recheckNeighbour(d, win, 1);
+    if (firstChanged && wins[0] !== win) this.recheckNeighbour(d, win, -1);
+    if (lastChanged && wins[wins.length - 1] !== win) this.recheckNeighbour(d, win, 1);
     this.changed(d, win);
-    d.wm = Math.max(d.wm, t - this.latenessMs);
+    if (t - this.latenessMs > d.wm) d.wm = t - this.latenessMs;
     return undefined;
+  }
+
+  /** The layout of a reading's measurement names (columns assigned to new ones), shared when another has it. */
+  private layoutOf(d: Device, names: readonly string[], n: number): Layout {
+    const L = { keys: [] as string[], cols: [] as number[], fns: [] as (AggFn | null)[], pts: [] as boolean[], units: [] as (string | null | undefined)[], any: false };
+    for (let i = 0; i < n; i++) {
+      const name = names[i];
+      const fn = this.fnOf(name);
+      L.keys.push(name);
+      L.fns.push(fn);
+      if (!fn) {
+        L.cols.push(-1);
+        L.pts.push(false);
+        L.units.push(undefined);
+        continue;
+      }
+      L.any = true;
+      if (d.cols[name] === undefined) {
+        d.cols[name] = d.ncols++;
+        d.sorted = undefined;
+      }
+      L.cols.push(d.cols[name]);
+      L.pts.push(this.keepsPoints(fn));
+      L.units.push(d.names[name]);
+    }
+    const key = `${L.keys.join("\u0000")}\u0001${L.cols.join(",")}\u0001${L.units.join("\u0000")}`;
+    const shared = this.layouts.get(key);
+    if (shared) return shared;
+    if (this.layouts.size >= 1000) this.layouts.clear();
+    this.layouts.set(key, L);
+    return L;
   }
 
   private addChild(d: Device, r: CanonicalReading, cw: unknown, rcv: number): Omit<Rejected, "item"> | undefined {
@@ -345,6 +451,7 @@ export class Aggregator {
       m[name] = ps;
       if (d.names[name] === undefined) d.sorted = undefined;
       d.names[name] = mm.unit ?? d.names[name] ?? null;
+      d.layout = undefined; // its units are d.names'
     }
     (win.kids ??= {})[key] = { start: cs, end: ce, received: num(cw.received), estimated: num(cw.estimated), m, rev };
     if (rcv > win.rcv) win.rcv = rcv;
@@ -359,9 +466,10 @@ export class Aggregator {
   }
 
   private touch(d: Device, win: Win): void {
-    const set = this.touched.get(d);
-    if (set) set.add(win);
-    else this.touched.set(d, new Set([win]));
+    this.activate(d, this.seq);
+    if (win.tseq === this.seq && d.tw) return;
+    win.tseq = this.seq;
+    (d.tw ??= []).push(win);
   }
 
   /** A window's first (side -1) or last (side 1) value changed: the closed neighbour on that side may change. */
@@ -370,7 +478,7 @@ export class Aggregator {
     for (let j = i + side; j >= 0 && j < d.wins.length; j += side) {
       const n = d.wins[j];
       if (n.closed) {
-        this.recheck.add(n);
+        n.rseq = this.seq;
         this.touch(d, n);
       }
       if (n.seen.size) break; // the nearest window with data bounds the interpolation
@@ -416,7 +524,7 @@ export class Aggregator {
     const horizon = forget ? Infinity : d.wm - this.correctionMs;
     if (this.quiet(d, horizon)) return;
     // Only the windows that can change: those touched now, the open ones at the tail, the final ones at the head.
-    const cands = new Set<Win>(this.touched.get(d));
+    const cands = new Set<Win>(d.tw);
     for (let i = d.wins.length - 1; i >= 0 && !d.wins[i].closed; i--) cands.add(d.wins[i]);
     for (let i = 0; i < d.wins.length && d.wins[i].end <= horizon; i++) cands.add(d.wins[i]);
     const list = cands.size > 1 ? [...cands].sort((a, b) => a.start - b.start) : [...cands];
@@ -424,7 +532,7 @@ export class Aggregator {
       const final = w.end <= horizon;
       if (!w.closed) {
         if (w.end <= d.wm || final) this.close(d, w, out, false, final);
-      } else if (w.dirty || this.recheck.has(w)) {
+      } else if (w.dirty || w.rseq === this.seq) {
         const wasDirty = w.dirty;
         w.dirty = false;
         if (this.cfg.emit === "revisions" || final) {
@@ -448,8 +556,8 @@ export class Aggregator {
     let i = wins.length - 1;
     while (i >= 0 && !wins[i].closed) i--;
     if (i + 1 < wins.length && wins[i + 1].end <= d.wm) return false;
-    const touched = this.touched.get(d);
-    if (touched) for (const w of touched) if (w.closed || w.end <= d.wm) return false;
+    const touched = d.tw;
+    if (touched) for (let j = 0; j < touched.length; j++) if (touched[j].closed || touched[j].end <= d.wm) return false;
     return true;
   }
 
@@ -462,7 +570,7 @@ export class Aggregator {
   /** Emit w; with `onlyIfChanged`, only when the aggregate differs from the last emit. True if emitted. */
   private emit(d: Device, w: Win, final: boolean, out: Aggregate[], onlyIfChanged = false): boolean {
     const agg = this.summarize(d, w);
-    const sig = signature(agg);
+    const sig = this.lastSig;
     if (onlyIfChanged && w.rev >= 0 && sig === w.sig) return false;
     w.rev++;
     w.sig = sig;
@@ -477,13 +585,20 @@ export class Aggregator {
 
   // --- the aggregate -------------------------------------------------------------------------------------------
 
-  /** The aggregate of window w of device d, as it stands. */
+  /**
+   * The aggregate of window w of device d, as it stands; its checksum in `lastSig` (what an emit says: values,
+   * stats, qualities, counts; a recomputation with the same checksum is not emitted again). Numbers by their bits,
+   * qualities by rank: cheaper than hashing the aggregate.
+   */
   summarize(d: Device, w: Win): Aggregate {
     const expected = expectedCount(w, this.cfg.intervalSeconds);
     const raw = this.rawPart(d, w, expected);
-    const parts: Part[] = [raw];
-    if (w.kids) for (const k in w.kids) parts.push(w.kids[k]);
-    const f = foldParts(parts);
+    let f: { received: number; estimated: number; m: Record<string, PartStats> } = raw;
+    if (w.kids) {
+      const parts: Part[] = [raw];
+      for (const k in w.kids) parts.push(w.kids[k]);
+      f = foldParts(parts);
+    }
     const received = Math.min(f.received, expected);
     const estimated = Math.min(f.estimated, expected - received);
     const cov = (received + estimated) / expected;
@@ -491,6 +606,20 @@ export class Aggregator {
     const windowQ: Quality = incomplete ? "SUSPECT" : estimated > 0 ? "ESTIMATED" : "GOOD";
     const measurements: Record<string, AggregateMeasurement> = {};
     let quality: Quality = windowQ;
+    let h = mix(mix(2166136261, received), estimated);
+    // the measurements of a window mostly share their first and last times: two ISO texts remembered
+    let ta = NaN;
+    let sa = "";
+    let tb = NaN;
+    let sb = "";
+    const iso = (ms: number): string => {
+      if (ms === ta) return sa;
+      if (ms === tb) return sb;
+      tb = ta;
+      sb = sa;
+      ta = ms;
+      return (sa = isoUtc(ms));
+    };
     d.sorted ??= Object.keys(d.names).sort();
     for (const name of d.sorted) {
       const fn = this.fnOf(name);
@@ -505,16 +634,20 @@ export class Aggregator {
       if (s.bad > 0) q = worseQuality(q, "SUSPECT");
       if (s.estimated > 0) q = worseQuality(q, "ESTIMATED");
       if (value === null) q = "BAD";
-      const m: AggregateMeasurement = { value, quality: q, stats: publicStats(s, fn, isoUtc) };
+      const m: AggregateMeasurement = { value, quality: q, stats: publicStats(s, fn, iso) };
       const unit = s.unit ?? d.names[name] ?? undefined;
       if (unit && fn !== "count") m.unit = unit;
-      const flags: string[] = [];
-      if (s.estimated > 0) flags.push("estimated");
-      if (incomplete) flags.push("incomplete");
-      if (flags.length) m.flags = flags;
+      if (s.estimated > 0) m.flags = incomplete ? ["estimated", "incomplete"] : ["estimated"];
+      else if (incomplete) m.flags = ["incomplete"];
       measurements[name] = m;
       quality = worseQuality(quality, q);
+      h = mix(mix(mix(h, value === null ? NaN : value), qualityRank(q)), s.count);
+      h = mix(mix(mix(mix(h, s.sum), s.min), s.max), s.first);
+      h = mix(mix(mix(mix(h, s.firstAt), s.last), s.lastAt), s.estimated);
+      h = mix(mix(mix(mix(h, s.bad), qualityRank(s.q)), opt(s.startValue)), opt(s.endValue));
+      h = mix(mix(h, opt(s.area)), opt(s.duration));
     }
+    this.lastSig = mix(h, qualityRank(quality)) >>> 0;
     const agg: Aggregate = {
       deviceId: d.id,
       timestamp: isoUtc(this.cfg.label === "end" ? w.end : w.start),
@@ -685,7 +818,7 @@ export class Aggregator {
         meta: d.meta,
         names: d.names,
         cols: d.cols,
-        wins: d.wins.map((w) => ({ ...w, buf: Array.from(w.buf), seen: [...w.seen].flat() })),
+        wins: d.wins.map((w) => ({ ...w, buf: Array.from(w.buf), seen: [...w.seen].flat(), tseq: undefined, rseq: undefined })),
       });
     return { format: 1, key: this.stateKey, devices, counters: { ...this.counters } };
   }
@@ -730,27 +863,9 @@ function mix(h: number, x: number): number {
   return Math.imul(h ^ U32[1], 16777619);
 }
 
-/**
- * A checksum of what an emit says (values, stats, qualities, counts): a recomputation with the same checksum is
- * not emitted again. Numbers by their bits, qualities by rank; cheaper than hashing the JSON.
- */
-function signature(a: Aggregate): number {
-  let h = 2166136261;
-  h = mix(h, a.window.received);
-  h = mix(h, a.window.estimated);
-  h = mix(h, QUALITY_LIST.indexOf(a.quality));
-  for (const name in a.measurements) {
-    const m = a.measurements[name];
-    h = mix(h, typeof m.value === "number" ? m.value : NaN);
-    h = mix(h, QUALITY_LIST.indexOf(m.quality ?? "GOOD"));
-    const s = m.stats as unknown as Record<string, unknown>;
-    for (const k in s) {
-      const v = s[k];
-      if (typeof v === "string") for (let i = 0; i < v.length; i++) h = Math.imul(h ^ v.charCodeAt(i), 16777619);
-      else h = mix(h, typeof v === "number" ? v : -1);
-    }
-  }
-  return h >>> 0;
+/** A number that may be absent (undefined) or null, for the checksum: each its own NaN-free marker. */
+function opt(x: number | null | undefined): number {
+  return x === undefined ? -1.5e-300 : x === null ? 1.5e-300 : x;
 }
 
 /** The index of the first window of `wins` (sorted by start) that starts at or after `start`. */
@@ -791,6 +906,49 @@ function columnStats(w: Win, c: number | undefined, unit: string | null): PartSt
 const EMPTY = new Float64Array(0);
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** The n digits of s at i as a number; -1 when one is not a digit. */
+function digits(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = i; k < i + n; k++) {
+    const c = s.charCodeAt(k) - 48;
+    if (c < 0 || c > 9) return -1;
+    v = v * 10 + c;
+  }
+  return v;
+}
+
+let lastIso = "";
+let lastIsoMs = NaN;
+
+/**
+ * A canonical timestamp ("2026-03-08T05:00:00.000Z", the form isoUtc writes) as epoch ms; NaN for any other text
+ * or an impossible date. By hand, and the last one remembered: every reading of a poll cycle has the same time.
+ */
+export function isoMs(s: string): number {
+  if (s === lastIso) return lastIsoMs;
+  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return NaN;
+  const y = digits(s, 0, 4);
+  const mo = digits(s, 5, 2);
+  const d = digits(s, 8, 2);
+  const h = digits(s, 11, 2);
+  const mi = digits(s, 14, 2);
+  const se = digits(s, 17, 2);
+  const ms = digits(s, 20, 3);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59 || ms < 0) return NaN;
+  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
+  if (d > DAYS[mo - 1] + (leap ? 1 : 0)) return NaN;
+  let t: number;
+  if (y < 100) {
+    // Date.UTC reads years 0-99 as 1900-1999
+    t = Date.parse(s);
+    if (!TIMESTAMP.test(s) || isoUtc(t) !== s) return NaN;
+  } else t = Date.UTC(y, mo - 1, d, h, mi, se, ms);
+  lastIso = s;
+  lastIsoMs = t;
+  return t;
+}
 const QUALITY_SET = new Set<unknown>(QUALITY_LIST);
 const PROTOCOLS = new Set<unknown>(["modbus", "bacnet", "senml", "json"]);
 
@@ -800,17 +958,20 @@ const PROTOCOLS = new Set<unknown>(["modbus", "bacnet", "senml", "json"]);
  * is most of the cost of a reading otherwise.
  */
 export function isPlainReading(x: unknown): x is CanonicalReading {
+  listed.of = undefined;
   if (!isRec(x)) return false;
   for (const k in x) if (k !== "deviceId" && k !== "timestamp" && k !== "measurements" && k !== "quality" && k !== "source") return false;
   const { deviceId, timestamp, measurements, quality, source } = x;
   if (typeof deviceId !== "string" || deviceId === "" || !QUALITY_SET.has(quality)) return false;
-  if (typeof timestamp !== "string" || !TIMESTAMP.test(timestamp) || isoUtc(Date.parse(timestamp)) !== timestamp) return false;
+  if (typeof timestamp !== "string" || Number.isNaN(isoMs(timestamp))) return false;
   if (!isRec(measurements)) return false;
   let count = 0;
   for (const name in measurements) {
     if (name === "") return false;
     const m = measurements[name];
     if (!isRec(m)) return false;
+    listed.names[count] = name;
+    listed.mms[count] = m as unknown as Measurement;
     for (const k in m) {
       const v = m[k];
       if (k === "value") {
@@ -829,7 +990,25 @@ export function isPlainReading(x: unknown): x is CanonicalReading {
     if (!isRec(source) || !PROTOCOLS.has(source.protocol)) return false;
     for (const k in source) if (k !== "protocol" && !(k === "mapId" && typeof source.mapId === "string") && !(k === "mapVersion" && typeof source.mapVersion === "string")) return false;
   }
+  listed.n = count;
+  listed.of = x;
   return true;
+}
+
+/**
+ * The measurements of the reading being added, in their order: names and objects. isPlainReading lists them as
+ * it checks them (`of` is then that reading), so the aggregator walks a reading's properties once.
+ */
+const listed: { of: unknown; n: number; names: string[]; mms: Measurement[] } = { of: undefined, n: 0, names: [], mms: [] };
+
+function listMeasurements(ms: CanonicalReading["measurements"]): void {
+  let i = 0;
+  for (const name in ms) {
+    listed.names[i] = name;
+    listed.mms[i++] = ms[name];
+  }
+  listed.n = i;
+  listed.of = undefined;
 }
 
 function emptyStats(): PartStats {

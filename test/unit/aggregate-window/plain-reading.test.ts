@@ -4,7 +4,7 @@
  */
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { isPlainReading } from "../../../nodes/aggregate-window/aggregator";
+import { isoMs, isPlainReading } from "../../../nodes/aggregate-window/aggregator";
 import { validateReading } from "../../../nodes/shared/canonical-reading";
 
 const good = {
@@ -55,5 +55,28 @@ describe("aggregate-window: the fast reading check", () => {
     assert.equal(isPlainReading(good), true);
     assert.equal(isPlainReading({ ...good, source: undefined }), true);
     assert.ok(validateReading({ ...good, source: undefined }).ok);
+  });
+});
+
+describe("isoMs: the hand-parsed canonical timestamp", () => {
+  // the definition it replaces: the canonical form, and the instant it names written back the same
+  const slow = (s: string) => {
+    const t = Date.parse(s);
+    return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(s) && Number.isFinite(t) && new Date(t).toISOString() === s ? t : NaN;
+  };
+  it("agrees with Date.parse and the round trip on valid, impossible and malformed times", () => {
+    const texts = [
+      "2026-03-08T06:15:00.000Z", "2024-02-29T23:59:59.999Z", "2026-02-29T00:00:00.000Z", "2000-02-29T12:00:00.000Z", "1900-02-29T12:00:00.000Z",
+      "2026-04-31T00:00:00.000Z", "2026-12-31T24:00:00.000Z", "2026-13-01T00:00:00.000Z", "2026-00-10T00:00:00.000Z", "2026-01-00T00:00:00.000Z",
+      "2026-01-01T00:60:00.000Z", "2026-01-01T00:00:60.000Z", "0050-06-01T00:00:00.000Z", "0000-01-01T00:00:00.000Z", "9999-12-31T23:59:59.999Z",
+      "2026-03-08T06:15:00Z", "2026-03-08T06:15:00.000+01:00", "2026-03-08 06:15:00.000Z", "2026-03-08T06:15:00.00aZ", "x026-03-08T06:15:00.000Z", "",
+    ];
+    for (let k = 0; k < 2000; k++) texts.push(new Date(Date.UTC(1970 + (k % 130), k % 12, 1 + (k % 31), k % 24, (k * 7) % 60, (k * 13) % 60, k % 1000)).toISOString());
+    for (const s of texts) {
+      const want = slow(s);
+      const got = isoMs(s);
+      assert.ok(Object.is(got, want), `${s}: ${got} != ${want}`);
+      assert.ok(Object.is(isoMs(s), want), `${s} again (remembered)`);
+    }
   });
 });
