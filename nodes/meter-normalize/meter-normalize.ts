@@ -36,11 +36,12 @@ export = (RED: NodeAPI) => {
     },
     create({ config, status, t }) {
       const normalizer = createNormalizer(config);
-      // The last reading, and its status texts, translated only when the status is shown.
+      // The last reading, and its status texts, made (measurements counted, text translated) only when the status
+      // is drawn.
       let last: CanonicalReading | undefined;
-      let count = 0;
-      const okText = () => t("meter-normalize.status.ok", { count });
-      const qualityText = () => t("meter-normalize.status.quality", { count, quality: last?.quality ?? "" });
+      const count = () => (last ? Object.keys(last.measurements).length : 0);
+      const okText = () => t("meter-normalize.status.ok", { count: count() });
+      const qualityText = () => t("meter-normalize.status.quality", { count: count(), quality: last?.quality ?? "" });
       return {
         input(msg, send) {
           const results = normalizer.normalize(msg, Date.now());
@@ -51,8 +52,9 @@ export = (RED: NodeAPI) => {
           msg.payload = out.payload;
           msg.topic = out.topic;
           last = results[results.length - 1].reading;
-          count = Object.keys(last.measurements).length;
-          if (results.every((r) => r.reading.quality === "GOOD")) status.ok(okText);
+          let good = true;
+          for (let k = 0; k < results.length && good; k++) good = results[k].reading.quality === "GOOD";
+          if (good) status.ok(okText);
           else status.warn(qualityText);
           if (msg.receivedAt === undefined) msg.receivedAt = Date.now(); // when the gateway first received the data (validate's drift reference)
           send(msg as never);

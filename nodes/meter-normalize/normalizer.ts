@@ -2,7 +2,7 @@
  * meter-normalize's logic, free of Node-RED: a message in, canonical readings out.
  */
 import { ConfigError, InputError } from "../shared/errors";
-import { checkTimeRange, isoUtc, isValidZone, parseTimestamp, type TimeOptions } from "../shared/time";
+import { MAX_MS, MIN_MS, checkTimeRange, isoUtc, isValidZone, parseTimestamp, type TimeOptions } from "../shared/time";
 import { NON_FINITE, readingQuality, readingTopic, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource } from "../shared/canonical-reading";
 import { compileRegisterMap, decodeWindow, type CompiledMap } from "./register-map";
 import { isFailedRead, modbusRequestOf, readModbusResponse } from "./modbus-input";
@@ -212,14 +212,15 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
     else ms = nowMs;
     const reading: CanonicalReading = {
       deviceId,
-      timestamp: isoUtc(checkTimeRange(ms, "time", String(ms))),
+      // The error's text (with the time as a string) is made only for a time out of range.
+      timestamp: isoUtc(ms >= MIN_MS && ms <= MAX_MS ? ms : checkTimeRange(ms, "time", String(ms))),
       measurements,
       quality: nonFiniteToBad(measurements) ? "BAD" : derived.quality ?? readingQuality(measurements),
       source,
     };
     let meta: ReadingMeta | undefined;
     if (entry?.meta || cfg.site) {
-      meta = cfg.site ? { site: cfg.site, ...entry?.meta } : { ...entry?.meta };
+      meta = !entry?.meta ? { site: cfg.site } : cfg.site ? { site: cfg.site, ...entry.meta } : { ...entry.meta };
       reading.meta = meta;
     }
     const region = entry?.region ?? cfg.region;
