@@ -120,6 +120,8 @@ interface StoreState {
 /** The supply air's mean below the setpoint, and the compressor cycle's swing around it (°F). */
 const SUPPLY_BELOW = 3;
 const CYCLE_SWING = 1;
+/** The store's air (°F): where a unit whose compressor has failed ends up. */
+const AMBIENT = 70;
 /** The sensors' reading noise: ± this many °F, uniform. */
 const NOISE_SUPPLY = 0.2;
 const NOISE_PRODUCT = 0.25;
@@ -329,15 +331,15 @@ export class Simulator {
     const hours = this.config.fridgeIntervalMs / HOUR_MS;
     const f = u.faults;
     // Supply air follows its target quickly: the compressor's cycle around setpoint − 3 °F, rising 1.5 °F an hour
-    // while the compressor fails, 55 °F (the store's air) while the door is open. The product, a thermal mass,
-    // follows supply air + 3 °F slowly (a time constant of about 100 minutes).
+    // while the compressor fails (up to the store's 70 °F), 55 °F (store air mixed in) while the door is open. The product, a thermal mass,
+    // follows supply air + 3 °F slowly (a time constant of about 100 minutes), never past the store's air.
     let target = u.setpoint - SUPPLY_BELOW + CYCLE_SWING * Math.sin(2 * Math.PI * (t / u.cycleMs + u.phase));
-    if (f.compressorSinceMs !== undefined) target += (1.5 * Math.max(0, t - f.compressorSinceMs)) / HOUR_MS;
+    if (f.compressorSinceMs !== undefined) target = Math.min(AMBIENT, target + (1.5 * Math.max(0, t - f.compressorSinceMs)) / HOUR_MS);
     if (f.doorOpen) target = Math.max(target, 55);
     const kS = Math.min(1, 0.5 * (hours * 12));
     const kP = Math.min(1, 0.05 * (hours * 12));
     u.supply += (target - u.supply) * kS;
-    u.product += (u.supply + SUPPLY_BELOW - u.product) * kP;
+    u.product += (Math.min(AMBIENT, u.supply + SUPPLY_BELOW) - u.product) * kP;
     const noiseS = (uniform(s.key, step, 2 * k + 100) * 2 - 1) * NOISE_SUPPLY;
     const noiseP = (uniform(s.key, step, 2 * k + 101) * 2 - 1) * NOISE_PRODUCT;
     const value: FridgeValue = {

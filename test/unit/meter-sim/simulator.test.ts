@@ -252,6 +252,10 @@ describe("meter-sim: refrigeration (the seeds' retail worked example)", () => {
     assert.ok(at(8).p > 41 && at(8).s > 41, `after 8 hours: supply air ${at(8).s} °F, product ${at(8).p} °F`);
     const hourly = [2, 3, 4, 5, 6, 7, 8].map((h) => at(h).p);
     hourly.forEach((p, i) => i > 0 && assert.ok(p > hourly[i - 1], `the product rises hour by hour: ${hourly.join(", ")}`));
+    // A dead compressor brings the unit to the store's air, 70 °F, and no further.
+    const later = unitSeries(fridge(sim.step(DAY + 4 * 24 * H)), 1);
+    const last = later[later.length - 1];
+    assert.ok(last.s > 69 && last.s < 70.5 && last.p > 69 && last.p < 70.5, `after 3 days: supply air ${last.s} °F, product ${last.p} °F`);
   });
 
   it("a stuck sensor repeats one value (validate's flatline); the unit's other sensor keeps moving", () => {
