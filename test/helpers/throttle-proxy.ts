@@ -77,7 +77,7 @@ class Bucket {
         this.queued -= head.data.length;
         continue;
       }
-      const want = Math.min(SLICE, head.data.length);
+      const want = Math.min(SLICE, this.burst, head.data.length);
       if (this.tokens < want) {
         this.stats.waits++;
         this.timer = setTimeout(() => {
