@@ -37,6 +37,8 @@ const simSpeed = process.env.SIM_SPEED;
 const simStart = process.env.SIM_START;
 // Fleet operations: the LwM2M server (CoAP over UDP) and its simulated devices on 127.0.0.1:LWM2M_PORT.
 const lwm2mPort = Number(process.env.LWM2M_PORT || 5683);
+// DEMO_FLOWS: a comma-separated list of flows/ file-name prefixes to deploy (e.g. "03,09"); empty: every flow.
+const tabs = (process.env.DEMO_FLOWS || "").split(",").map((t) => t.trim()).filter(Boolean);
 
 if (!fs.existsSync(path.join(root, "dist"))) {
   execFileSync(process.execPath, [path.join(__dirname, "build.js")], { stdio: "inherit" });
@@ -95,7 +97,7 @@ const UPLINK_USER = "m2m-lab";
 
 const flows = fs
   .readdirSync(path.join(root, "flows"))
-  .filter((f) => f.endsWith(".json"))
+  .filter((f) => f.endsWith(".json") && (tabs.length === 0 || tabs.some((t) => f.startsWith(t))))
   .sort()
   .flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, "flows", f), "utf8")))
   .map((n) => {

@@ -61,7 +61,7 @@ describe("the demo (npm start)", () => {
     mqttsPort = await freePort();
     const port = await freePort();
     const env = childEnv(process.execPath, {
-      PORT: String(port), MQTT_PORT: String(mqttPort), MODBUS_PORT: String(modbusPort), MQTTS_PORT: String(mqttsPort), DEMO_USER_DIR: path.join(tmp, "userDir"), HOST: "",
+      PORT: String(port), MQTT_PORT: String(mqttPort), MODBUS_PORT: String(modbusPort), MQTTS_PORT: String(mqttsPort), LWM2M_PORT: String(await freePort()), DEMO_USER_DIR: path.join(tmp, "userDir"), HOST: "",
       SIM_START: LAB_START, SIM_SPEED: "2880",
     });
     nr = await launchNodeRed("npm start", process.execPath, [path.join(ROOT, "scripts", "start.js")], { cwd: ROOT, env, port });

@@ -16,6 +16,7 @@
  * Both start alike because the lab's clock starts a few seconds after the deploy, once the Flex-Getter's client
  * has connected (a poll queued before would be answered with later registers, and the runs would differ there).
  * The uplink is cut and restored with the lab's own buttons (their inject nodes' admin endpoint, as the editor does).
+ * Each demo deploys only the lab's tab (DEMO_FLOWS=03): the other tabs' simulators would only load the machine.
  */
 import assert from "node:assert/strict";
 import path from "node:path";
@@ -74,7 +75,7 @@ class Run {
   async start(): Promise<void> {
     const [port, mqttPort, mqttsPort, modbusPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const env = childEnv(process.execPath, {
-      PORT: String(port), MQTT_PORT: String(mqttPort), MQTTS_PORT: String(mqttsPort), MODBUS_PORT: String(modbusPort), HOST: "",
+      PORT: String(port), MQTT_PORT: String(mqttPort), MQTTS_PORT: String(mqttsPort), MODBUS_PORT: String(modbusPort), LWM2M_PORT: String(await freePort()), DEMO_FLOWS: "03", HOST: "",
       DEMO_USER_DIR: path.join(this.tmp, "userDir"), SIM_START: START, SIM_SPEED: String(SPEED),
     });
     this.nr = await launchNodeRed(`npm start (${this.name})`, process.execPath, [path.join(ROOT, "scripts", "start.js")], { cwd: ROOT, env, port });
