@@ -17,9 +17,10 @@ import { validateReading, worseQuality, type CanonicalReading, type Measurement,
 import { isoUtc } from "../shared/time";
 import { isRec } from "../shared/util";
 import { tidy } from "../shared/number";
-import { BAD, bufAdd, countOf, FIRST, FIRST_AT, foldParts, insertPoint, interpolate, LAST, LAST_AT, MAX, MIN, N, partStatsOf, publicStats, Q, qualityRank, rankQuality, STRIDE, SUM, valueOf, withColumns, type Part, type PartStats, type Stats } from "./accumulate";
+import { BAD, bufAdd, FIRST, FIRST_AT, foldParts, insertPoint, interpolate, LAST, LAST_AT, MAX, MIN, N, partStatsOf, publicStats, Q, qualityRank, rankQuality, STRIDE, SUM, valueOf, withColumns, type Part, type PartStats, type Stats } from "./accumulate";
 import type { AggFn, AggregatorConfig } from "./config";
 import { createCalendar, expectedCount, slotOf, type Window, type WindowCalendar } from "./windows";
+import { columns, extraOf, hasSlot, pack, received, slotsOf, unpackStats, type Slots } from "./record";
 
 /** The `window` an aggregate carries (ReadingWindow of the canonical reading, every field present). */
 export type WindowInfo = Required<ReadingWindow>;
@@ -52,11 +53,19 @@ interface Kid extends Part {
 }
 
 interface Win extends Window {
-  /** slot → the time of the reading that filled it (duplicates are the same time again). */
-  seen: Map<number, number>;
+  /**
+   * slot → the offset from the window start of the reading that filled it (a duplicate is the same time again).
+   * Empty (NO_SLOTS) while the window is packed.
+   */
+  seen: Slots;
   extra: number;
-  /** The raw accumulators: STRIDE numbers per measurement column of the device (see accumulate.ts). */
+  /** The raw accumulators: STRIDE numbers per measurement column of the device (see accumulate.ts); EMPTY while packed. */
   buf: Float64Array;
+  /**
+   * A closed window is packed into a compact record (record.ts) once emitted: seen, extra and buf live in it, and
+   * are unpacked again only when a correction adds to the window.
+   */
+  rec: number[] | undefined;
   /** Points [t, v, bad, ...] per measurement, for twa and fill only. */
   pts?: Record<string, number[]>;
   kids?: Record<string, Kid>;
@@ -70,8 +79,8 @@ interface Win extends Window {
   /** The newest msg.receivedAt (epoch ms) of the inputs counted in the window; 0 when none is known. */
   rcv: number;
   /** The call (Aggregator.seq) in which the window's data changed / it is to be rechecked; not saved. */
-  tseq?: number;
-  rseq?: number;
+  tseq: number;
+  rseq: number;
 }
 
 /**
@@ -130,7 +139,8 @@ export interface AggregatorStats {
 
 /** The state document (StateFile body). */
 export interface AggregatorState {
-  format: 1;
+  /** 2: windows as compact records (see snapshot); 1 (before): windows as objects with their accumulators. */
+  format: 1 | 2;
   key: string;
   devices: unknown[];
   counters: Pick<AggregatorStats, "late" | "invalid" | "duplicates" | "corrections" | "emitted">;
@@ -156,6 +166,11 @@ export class Aggregator {
   private readonly active: Device[] = [];
   /** Layouts by names, columns and units (see Layout). */
   private readonly layouts = new Map<string, Layout>();
+  /** What column() decoded into, and where a packed window's column is decoded. */
+  private colBuf: Float64Array = EMPTY;
+  private readonly oneCol = new Float64Array(STRIDE);
+  /** Where rawPart decodes a packed window's columns. */
+  private allCols = new Float64Array(0);
   /** The checksum of the last aggregate summarize() made. */
   private lastSig = 0;
   /** The newest receivedAt of each aggregate emitted (see receivedAtOf). */
@@ -346,12 +361,20 @@ export class Aggregator {
       win = this.winFor(d, w, true);
     }
     const slot = slotOf(win, t, this.cfg.intervalSeconds);
+    const at = t - win.start;
+    if (win.rec !== undefined) {
+      if (this.isDuplicate(win, slot, at)) {
+        this.counters.duplicates++;
+        return undefined;
+      }
+      this.unpack(win); // a correction
+    }
     const had = win.seen.get(slot);
-    if (had === t) {
+    if (had === at) {
       this.counters.duplicates++;
       return undefined;
     }
-    if (had === undefined) win.seen.set(slot, t);
+    if (had === undefined) win.seen.set(slot, at);
     else win.extra++;
     if (rcv > win.rcv) win.rcv = rcv;
     let firstChanged = false;
@@ -481,7 +504,7 @@ export class Aggregator {
         n.rseq = this.seq;
         this.touch(d, n);
       }
-      if (n.seen.size) break; // the nearest window with data bounds the interpolation
+      if (receivedOf(n)) break; // the nearest window with data bounds the interpolation
     }
   }
 
@@ -499,7 +522,7 @@ export class Aggregator {
     let i = wins.length;
     while (i > 0 && wins[i - 1].start > w.start) i--;
     if (i > 0 && wins[i - 1].start === w.start) return wins[i - 1];
-    const make = (x: Window): Win => ({ start: x.start, end: x.end, seen: new Map(), extra: 0, buf: EMPTY, rev: -1, sig: 0, closed: false, dirty: false, finalSent: false, rcv: 0 });
+    const make = (x: Window): Win => newWin(x.start, x.end);
     const win = make(w);
     if (raw && i === wins.length && i > 0) {
       // a gap after the newest window: its empty windows are emitted too (completeness 0, deltas interpolated)
@@ -540,6 +563,7 @@ export class Aggregator {
         }
       }
       if (final && this.cfg.emit === "final" && !w.finalSent) this.emit(d, w, true, out);
+      if (w.closed) this.pack(d, w);
     }
     // forget final windows, but keep the newest of them: it bounds the interpolation of the next one
     let k = 0;
@@ -565,6 +589,44 @@ export class Aggregator {
     w.closed = true;
     w.dirty = false;
     if (this.cfg.emit === "revisions" || final || flush) this.emit(d, w, final, out);
+    this.pack(d, w);
+  }
+
+  /** A closed window keeps its compact record only (record.ts). */
+  private pack(d: Device, w: Win): void {
+    if (w.rec !== undefined) return;
+    w.rec = pack(w.buf, d.ncols, w.seen, w.extra, w.start, this.I);
+    w.buf = EMPTY;
+    w.seen = NO_SLOTS;
+    w.extra = 0;
+  }
+
+  /** A packed window made live again (a correction adds to it). */
+  private unpack(w: Win): void {
+    const rec = w.rec;
+    if (rec === undefined) return;
+    w.buf = unpackStats(rec, w.start, new Float64Array(Math.max(columns(rec), 1) * STRIDE));
+    w.seen = slotsOf(rec, this.I);
+    w.extra = extraOf(rec);
+    w.rec = undefined;
+  }
+
+  /** Is a reading at offset `at` (slot `slot`) of a packed window one it has already counted? */
+  private isDuplicate(w: Win, slot: number, at: number): boolean {
+    const rec = w.rec!;
+    if (!hasSlot(rec, slot)) return false;
+    return slotsOf(rec, this.I).get(slot) === at;
+  }
+
+  /** Column c of window x: the buffer and the offset where its STRIDE numbers are (decoded when x is packed). */
+  private column(x: Win, c: number): number {
+    if (x.rec === undefined) {
+      this.colBuf = x.buf;
+      return c * STRIDE < x.buf.length ? c * STRIDE : -1;
+    }
+    if (c >= columns(x.rec)) return -1;
+    this.colBuf = unpackStats(x.rec, x.start, this.oneCol, c);
+    return 0;
   }
 
   /** Emit w; with `onlyIfChanged`, only when the aggregate differs from the last emit. True if emitted. */
@@ -676,10 +738,16 @@ export class Aggregator {
   private rawPart(d: Device, w: Win, expected: number): Part {
     const m: Record<string, PartStats> = {};
     const filledSlots = new Set<number>();
+    let buf = w.buf;
+    if (w.rec !== undefined) {
+      const need = columns(w.rec) * STRIDE;
+      if (this.allCols.length < need) this.allCols = new Float64Array(need);
+      buf = unpackStats(w.rec, w.start, this.allCols.subarray(0, need));
+    }
     for (const name in d.names) {
       const fn = this.fnOf(name);
       if (!fn) continue;
-      const a = columnStats(w, d.cols[name], d.names[name]);
+      const a = columnStats(buf, d.cols[name], d.names[name]);
       const s: PartStats = a ?? emptyStats();
       if (fn === "delta") {
         const sv = this.boundary(d, name, w.start);
@@ -700,8 +768,8 @@ export class Aggregator {
       m[name] = s;
     }
     let estimated = 0;
-    for (const k of filledSlots) if (!w.seen.has(k)) estimated++;
-    return { start: w.start, end: w.end, received: w.seen.size, estimated, m };
+    for (const k of filledSlots) if (!(w.rec !== undefined ? hasSlot(w.rec, k) : w.seen.has(k))) estimated++;
+    return { start: w.start, end: w.end, received: receivedOf(w), estimated, m };
   }
 
   /** The nearest counted value before b (t < b) and at or after b, across the device's windows. */
@@ -710,15 +778,18 @@ export class Aggregator {
     let R: { t: number; v: number } | undefined;
     const c = d.cols[name];
     if (c === undefined) return { L, R };
-    const o = c * STRIDE;
     const at = findWin(d.wins, b); // the first window starting at or after b
     for (let i = at - 1; i >= 0 && !L; i--) {
       const x = d.wins[i];
-      if (x.end <= b && countOf(x.buf, c)) L = { t: x.buf[o + LAST_AT], v: x.buf[o + LAST] };
+      if (x.end > b) continue;
+      const o = this.column(x, c);
+      const xb = this.colBuf;
+      if (o >= 0 && xb[o + N] > 0) L = { t: xb[o + LAST_AT], v: xb[o + LAST] };
     }
     for (let i = at; i < d.wins.length && !R; i++) {
-      const x = d.wins[i];
-      if (countOf(x.buf, c)) R = { t: x.buf[o + FIRST_AT], v: x.buf[o + FIRST] };
+      const o = this.column(d.wins[i], c);
+      const xb = this.colBuf;
+      if (o >= 0 && xb[o + N] > 0) R = { t: xb[o + FIRST_AT], v: xb[o + FIRST] };
     }
     return { L, R };
   }
@@ -807,34 +878,67 @@ export class Aggregator {
     return `${this.cfg.window}|${this.cfg.zone}|${this.cfg.intervalSeconds}`;
   }
 
+  /**
+   * The state document (format 2). A window is one array: [start, end − start, revision, checksum, flags (1 closed,
+   * 2 dirty, 4 final sent), receivedAt, record (record.ts: an open window is packed for the document only), points
+   * (twa, fill) or 0, merged parts or 0], the last two left out when absent. A closed 20-measurement window of
+   * 15-minute readings is about a third of the format-1 document's.
+   */
   snapshot(): AggregatorState {
     const devices: unknown[] = [];
-    for (const d of this.devices.values())
-      devices.push({
-        id: d.id,
-        wm: Number.isFinite(d.wm) ? d.wm : null,
-        arr: d.arr,
-        src: d.src,
-        meta: d.meta,
-        names: d.names,
-        cols: d.cols,
-        wins: d.wins.map((w) => ({ ...w, buf: Array.from(w.buf), seen: [...w.seen].flat(), tseq: undefined, rseq: undefined })),
-      });
-    return { format: 1, key: this.stateKey, devices, counters: { ...this.counters } };
+    for (const d of this.devices.values()) devices.push(this.deviceDoc(d));
+    return { format: 2, key: this.stateKey, devices, counters: { ...this.counters } };
+  }
+
+  /**
+   * The same document as JSON text in parts, one device a part, each made when it is asked for: a save in parts
+   * (StateFile) yields to the event loop between them. Each device is whole as it stood when its part was made.
+   */
+  *snapshotParts(): Generator<string> {
+    yield `{"format":2,"key":${JSON.stringify(this.stateKey)},"counters":${JSON.stringify(this.counters)},"devices":[`;
+    let sep = "";
+    for (const d of this.devices.values()) {
+      yield sep + JSON.stringify(this.deviceDoc(d));
+      sep = ",";
+    }
+    yield "]}";
+  }
+
+  private deviceDoc(d: Device): unknown {
+    const wins: unknown[] = [];
+    for (const w of d.wins) {
+      const rec = w.rec ?? pack(w.buf, d.ncols, w.seen, w.extra, w.start, this.I);
+      const x: unknown[] = [w.start, w.end - w.start, w.rev, w.sig, (w.closed ? 1 : 0) | (w.dirty ? 2 : 0) | (w.finalSent ? 4 : 0), w.rcv, rec];
+      if (w.pts || w.kids) x.push(w.pts ?? 0);
+      if (w.kids) x.push(w.kids);
+      wins.push(x);
+    }
+    return { id: d.id, wm: Number.isFinite(d.wm) ? d.wm : null, arr: d.arr, src: d.src, meta: d.meta, names: d.names, cols: d.cols, wins };
+  }
+
+  /** A window of a format-2 document: a closed one stays packed, an open one is unpacked. */
+  private winOf2(x: unknown[]): Win {
+    const [start, len, rev, sig, flags, rcv, rec, pts, kids] = x as [number, number, number, number, number, number, number[], Win["pts"] | 0 | undefined, Win["kids"] | undefined];
+    const w = newWin(start, start + len);
+    w.rev = rev;
+    w.sig = sig;
+    w.closed = (flags & 1) !== 0;
+    w.dirty = (flags & 2) !== 0;
+    w.finalSent = (flags & 4) !== 0;
+    w.rcv = rcv;
+    if (pts) w.pts = pts;
+    if (kids) w.kids = kids;
+    w.rec = rec;
+    if (!w.closed) this.unpack(w);
+    return w;
   }
 
   /** Restore a snapshot. Returns false (and keeps nothing) when it was saved under another window, zone or interval. */
   restore(state: AggregatorState, now: number): boolean {
-    if (!state || state.format !== 1 || state.key !== this.stateKey || !Array.isArray(state.devices)) return false;
+    if (!state || (state.format !== 1 && state.format !== 2) || state.key !== this.stateKey || !Array.isArray(state.devices)) return false;
     this.devices.clear();
     for (const x of state.devices as Record<string, unknown>[]) {
-      const wins = (x.wins as Record<string, unknown>[]).map((w) => {
-        const flat = w.seen as number[];
-        const seen = new Map<number, number>();
-        for (let i = 0; i < flat.length; i += 2) seen.set(flat[i], flat[i + 1]);
-        const buf = Array.isArray(w.buf) ? Float64Array.from(w.buf as number[]) : EMPTY;
-        return { ...(w as unknown as Win), buf, seen, rcv: typeof w.rcv === "number" ? w.rcv : 0 };
-      });
+      const wins = (x.wins as unknown[]).map((w) => (state.format === 2 ? this.winOf2(w as unknown[]) : winOf1(w as Record<string, unknown>)));
       const d: Device = {
         id: x.id as string,
         wm: typeof x.wm === "number" ? x.wm : -Infinity,
@@ -846,6 +950,7 @@ export class Aggregator {
         ncols: Object.keys(x.cols ?? {}).length,
         wins,
       };
+      for (const w of wins) if (w.closed) this.pack(d, w);
       this.devices.set(d.id, d);
     }
     this.counters = { ...this.counters, ...state.counters };
@@ -882,9 +987,8 @@ function findWin(wins: readonly Win[], start: number): number {
 
 const QUALITY_LIST: readonly Quality[] = ["GOOD", "ESTIMATED", "SUSPECT", "BAD"];
 /** The stats of column c of a window's accumulators; undefined when it holds no value (not even a BAD one). */
-function columnStats(w: Win, c: number | undefined, unit: string | null): PartStats | undefined {
-  if (c === undefined || c * STRIDE >= w.buf.length) return undefined;
-  const b = w.buf;
+function columnStats(b: Float64Array, c: number | undefined, unit: string | null): PartStats | undefined {
+  if (c === undefined || c * STRIDE >= b.length) return undefined;
   const o = c * STRIDE;
   if (b[o + N] === 0 && b[o + BAD] === 0) return undefined;
   return {
@@ -904,6 +1008,35 @@ function columnStats(w: Win, c: number | undefined, unit: string | null): PartSt
 }
 
 const EMPTY = new Float64Array(0);
+/** The slots of a packed window: none live (they are in its record). Never added to. */
+const NO_SLOTS: Slots = new Map();
+
+/** A window of a format-1 document (before the compact records): slots held times, not offsets. */
+function winOf1(x: Record<string, unknown>): Win {
+  const w = newWin(x.start as number, x.end as number);
+  const flat = Array.isArray(x.seen) ? (x.seen as number[]) : [];
+  for (let i = 0; i < flat.length; i += 2) w.seen.set(flat[i], flat[i + 1] - w.start);
+  w.buf = Array.isArray(x.buf) ? Float64Array.from(x.buf as number[]) : EMPTY;
+  w.extra = typeof x.extra === "number" ? x.extra : 0;
+  w.rev = typeof x.rev === "number" ? x.rev : -1;
+  w.sig = typeof x.sig === "number" ? x.sig : 0;
+  w.closed = x.closed === true;
+  w.dirty = x.dirty === true;
+  w.finalSent = x.finalSent === true;
+  w.rcv = typeof x.rcv === "number" ? x.rcv : 0;
+  if (x.pts) w.pts = x.pts as Win["pts"];
+  if (x.kids) w.kids = x.kids as Win["kids"];
+  return w;
+}
+
+function newWin(start: number, end: number): Win {
+  return { start, end, seen: new Map(), extra: 0, buf: EMPTY, rec: undefined, rev: -1, sig: 0, closed: false, dirty: false, finalSent: false, rcv: 0, tseq: 0, rseq: 0 };
+}
+
+/** Slots received by a window, live or packed. */
+function receivedOf(w: Win): number {
+  return w.rec !== undefined ? received(w.rec) : w.seen.size;
+}
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
