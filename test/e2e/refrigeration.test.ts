@@ -5,7 +5,7 @@
  * with zero gaps." and "FDA Food Code requires temperature logs with ≤15-minute gaps".
  *
  * npm start runs on free ports in a temporary user directory, its simulated clock from SIM_START at SIM_SPEED (a day
- * in 15 s). The test presses the tab's own buttons (their inject nodes' admin endpoint, as the editor does): it cuts
+ * in 15 s), deploying only this tab (DEMO_FLOWS=04: the other tabs' simulators would only load the machine). The test presses the tab's own buttons (their inject nodes' admin endpoint, as the editor does): it cuts
  * the store's uplink for 24 simulated hours, leaves unit 3's door open for an hour and sticks unit 5's product sensor
  * during the outage, then pauses the clock and restores the uplink. Then, at the cloud side of the broker:
  *
@@ -87,7 +87,7 @@ describe("the seeds' retail refrigeration: a 24-hour uplink outage of a store, i
     const [port, mqttPort, mqttsPort, modbusPort, lwm2mPort] = [await freePort(), await freePort(), await freePort(), await freePort(), await freePort()];
     const env = childEnv(process.execPath, {
       PORT: String(port), MQTT_PORT: String(mqttPort), MQTTS_PORT: String(mqttsPort), MODBUS_PORT: String(modbusPort), LWM2M_PORT: String(lwm2mPort),
-      HOST: "", DEMO_USER_DIR: path.join(tmp, "userDir"), SIM_START: START, SIM_SPEED: String(SPEED),
+      HOST: "", DEMO_USER_DIR: path.join(tmp, "userDir"), SIM_START: START, SIM_SPEED: String(SPEED), DEMO_FLOWS: "04",
     });
     nr = await launchNodeRed("npm start (refrigeration)", process.execPath, [path.join(ROOT, "scripts", "start.js")], { cwd: ROOT, env, port });
     client = await mqtt.connectAsync(`mqtt://127.0.0.1:${mqttPort}`, { clientId: "fridge-e2e", reconnectPeriod: 100 });
