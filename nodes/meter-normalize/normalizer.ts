@@ -158,6 +158,9 @@ export interface Normalizer {
   normalize(msg: Rec, nowMs: number): NormalizedReading[];
 }
 
+/** Devices whose topic a normalizer keeps (the seeds' gateway carries 100-500 meters); beyond, it starts over. */
+const TOPIC_CACHE_SIZE = 10_000;
+
 /** How many compiled msg.registerMap maps a normalizer keeps; the least recently used is dropped first. */
 const REGISTER_MAP_CACHE_SIZE = 8;
 
@@ -226,13 +229,17 @@ export function createNormalizer(cfg: NormalizerConfig): Normalizer {
     const region = entry?.region ?? cfg.region;
     const site = typeof meta?.site === "string" ? meta.site : undefined;
     const deviceType = entry?.deviceType ?? (typeof meta?.meterType === "string" ? meta.meterType : undefined) ?? cfg.deviceType;
-    // The readings of a pack (and of one meter, poll after poll) share their topic: build it once.
-    let t = lastTopic;
-    if (!t || t.deviceId !== deviceId || t.region !== region || t.site !== site || t.deviceType !== deviceType)
-      lastTopic = t = { region, site, deviceType, deviceId, topic: readingTopic({ region, site, deviceType, deviceId }) };
+    // A device's readings share their topic, poll after poll (a bus of meters polled in turn, a pack of one
+    // device): built once per device, not per reading.
+    let t = topics.get(deviceId);
+    if (!t || t.region !== region || t.site !== site || t.deviceType !== deviceType) {
+      if (topics.size >= TOPIC_CACHE_SIZE) topics.clear();
+      t = { region, site, deviceType, topic: readingTopic({ region, site, deviceType, deviceId }) };
+      topics.set(deviceId, t);
+    }
     return { reading, topic: t.topic };
   }
-  let lastTopic: { region?: string; site?: string; deviceType?: string; deviceId: string; topic: string } | undefined;
+  const topics = new Map<string, { region?: string; site?: string; deviceType?: string; topic: string }>();
 
   function parseJsonText(p: unknown): unknown {
     if (typeof p === "string" && /^\s*[[{]/.test(p)) {

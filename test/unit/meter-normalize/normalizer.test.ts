@@ -91,6 +91,24 @@ it("device identity: msg.deviceId, then the device table by unit id (with meta a
   inputError(() => make({ deviceId: "" }).normalize(msg, NOW), /no device id: .*unit id 1/);
 });
 
+it("each device keeps its own topic, poll after poll, and a device id seen with other parts gets the topic of those", () => {
+  const devices = JSON.stringify({
+    "1": { deviceId: "em-1", deviceType: "electric", region: "eu", meta: { site: "plant-3" } },
+    "2": { deviceId: "em-2", deviceType: "gas", region: "us" },
+  });
+  const n = createNormalizer(parseMeterNormalizeConfig({ registerMap: MAP, devices, site: "s1" }));
+  const poll = (unit: number, deviceId?: string) => {
+    const msg = fixture("modbus/flex-getter-holding.json") as { modbusRequest: { unitid: number }; deviceId?: string };
+    msg.modbusRequest.unitid = unit;
+    if (deviceId) msg.deviceId = deviceId;
+    return n.normalize(msg, NOW)[0].topic;
+  };
+  const topics = [1, 2, 1, 2].map((u) => poll(u));
+  assert.deepEqual(topics, ["eu/plant-3/electric/em-1", "us/s1/gas/em-2", "eu/plant-3/electric/em-1", "us/s1/gas/em-2"]);
+  // The same device id (from msg.deviceId) on the two units: the topic follows the unit's region, site and type.
+  assert.deepEqual([poll(1, "x"), poll(2, "x"), poll(1, "x")], ["eu/plant-3/electric/x", "us/s1/gas/x", "eu/plant-3/electric/x"]);
+});
+
 it("msg.timestamp is used and always output in UTC", () => {
   const msg = fixture("modbus/flex-getter-holding.json");
   assert.equal(one({}, { ...msg, timestamp: "2026-02-08T15:15:00+01:00" }).reading.timestamp, "2026-02-08T14:15:00.000Z");
