@@ -107,12 +107,18 @@ export function createCalendar(zone: string, size: WindowSize): WindowCalendar {
     return { start: s.toMillis(), end: e.toMillis() };
   }
 
-  // The last window asked for: readings of many devices share it.
-  let last: Window = { start: 0, end: 0 };
+  // Recent windows, direct-mapped by the nominal window the instant falls in: readings of many devices share a
+  // window, and a replay interleaved with live readings asks for a few windows in turn (the zone's offset rules,
+  // through Intl, and luxon's calendar math are the cost of a miss).
+  const SLOTS = 256;
+  const nominal = NOMINAL_MS[size];
+  const cache: (Window | undefined)[] = new Array<Window | undefined>(SLOTS).fill(undefined);
   function windowOf(t: number): Window {
-    if (t >= last.start && t < last.end) return last;
+    const k = (Math.floor(t / nominal) % SLOTS + SLOTS) % SLOTS;
+    const c = cache[k];
+    if (c !== undefined && t >= c.start && t < c.end) return c;
     const w = grid ? gridWindow(t, grid) : calendarWindow(t);
-    last = w;
+    cache[k] = w;
     return w;
   }
 

@@ -159,3 +159,29 @@ describe("aggregate-window: window arithmetic", () => {
     assert.throws(() => createCalendar("UTC", "2d" as WindowSize), /"2d" is not a window size/);
   });
 });
+
+describe("windowOf's cache of recent windows", () => {
+  it("gives the window a fresh calendar gives, for instants asked in any order (a replay interleaved with live data)", () => {
+    let x = 12345;
+    const rnd = () => {
+      x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+      return x / 4294967296;
+    };
+    const y0 = Date.parse("2026-01-01T00:00:00Z");
+    const span = 366 * 86_400_000;
+    for (const zone of ["UTC", "America/New_York", "Asia/Kolkata", "Australia/Lord_Howe"])
+      for (const size of WINDOW_SIZES) {
+        const cal = createCalendar(zone, size);
+        // instants near each other and far apart, in turn, some exactly on boundaries
+        const base = y0 + Math.floor(rnd() * span);
+        for (let k = 0; k < 300; k++) {
+          let t = rnd() < 0.5 ? base + Math.floor(rnd() * 6 * 3_600_000) : y0 + Math.floor(rnd() * span);
+          if (rnd() < 0.2) t = cal.windowOf(t).end;
+          const got = cal.windowOf(t);
+          const want = createCalendar(zone, size).windowOf(t);
+          assert.deepEqual([got.start, got.end], [want.start, want.end], `${zone} ${size} ${new Date(t).toISOString()}`);
+          assert.ok(t >= got.start && t < got.end);
+        }
+      }
+  });
+});
