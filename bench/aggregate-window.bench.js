@@ -9,6 +9,9 @@
 //     reading closes its device's previous window: one aggregate out per reading in).
 //   - MEMORY per open device-window (heap after / before 10,000 devices each open one window), for the three
 //     functions, and with twa (which keeps its points); and per closed window kept for corrections.
+//   - A CLOSED WINDOW kept for corrections, in memory and in the state document, against the same windows held as
+//     before the compact records (a Float64Array of 10 numbers a column, a Map of slots to times; the document's
+//     format 1), built from the same data in the same run: bytes and the ratio.
 // Figures never fail the run. BENCH_AW_N: messages per slice.
 "use strict";
 const path = require("path");
@@ -94,6 +97,62 @@ function memoryPer(aggregates, devices, readingsPerDevice, stepS) {
   return { bytes: (after - before) / (s.openWindows + s.closedWindows), stats: s, keep: agg };
 }
 
+/**
+ * Bytes per closed window now and before, in memory and in the state document: `devices` devices, 48 closed
+ * windows each (and one open). Before: the same windows rebuilt as the node held them before the compact records.
+ */
+function closedCost(stepS, devices = 1000, closedPer = 48) {
+  const m = aw();
+  const rec = require(path.join(lib.dist, "aggregate-window", "record.js"));
+  const STRIDE = 10;
+  const used = () => process.memoryUsage().heapUsed + process.memoryUsage().arrayBuffers;
+  const cfg = { window: "15m", zone: "America/New_York", aggregates: AGGREGATES, intervalSeconds: stepS, latenessSeconds: 0 };
+  const per = 900 / stepS;
+  const make = (windows) => {
+    const agg = new m.Aggregator(m.parseAggregateWindowConfig(cfg));
+    for (let n = 0; n < devices * ((windows - 1) * per + 1); n++) agg.add([readingAt(n, devices, stepS)], T0);
+    return agg;
+  };
+  /** Heap bytes that what `fn` returns holds (measured while it is alive; `keep` is dropped by the caller). */
+  const heapOf = (fn) => {
+    lib.gc();
+    const b = used();
+    const keep = fn();
+    lib.gc();
+    return { bytes: used() - b, keep };
+  };
+  // the devices with their open window only, then with 48 closed ones more
+  const openOnly = heapOf(() => make(1)).bytes;
+  const { state, s, withClosed } = (() => {
+    const r = heapOf(() => make(closedPer + 1));
+    return { state: r.keep.snapshot(), s: r.keep.stats(), withClosed: r.bytes };
+  })();
+  const closedOf = (d) => d.wins.filter((w) => w[4] & 1);
+  const nowJson = state.devices.reduce((n, d) => n + closedOf(d).reduce((k, w) => k + JSON.stringify(w).length + 1, 0), 0);
+  // before: each closed window as the node held it, from the same stats
+  const I = stepS * 1000;
+  const old = [];
+  let oldJson = 0;
+  for (const d of state.devices) {
+    const ncols = Object.keys(d.cols).length;
+    for (const w of closedOf(d)) {
+      const [start, len, rev, sig, , rcv, r] = w;
+      const buf = rec.unpackStats(r, start, new Float64Array(Math.max(ncols, 4) * STRIDE));
+      const seen = new Map();
+      for (const [slot, at] of rec.slotsOf(r, I)) seen.set(slot, start + at);
+      const win = { start, end: start + len, seen, extra: 0, buf, rev, sig, closed: true, dirty: false, finalSent: false, rcv };
+      old.push(win);
+      oldJson += JSON.stringify({ ...win, buf: Array.from(win.buf), seen: [...win.seen].flat() }).length + 1;
+    }
+  }
+  const windows = s.closedWindows;
+  // the same windows again (what holding them costs), measured while `old` is held already
+  const again = heapOf(() => old.map((w) => ({ ...w, seen: new Map(w.seen), buf: Float64Array.from(w.buf) })));
+  const beforeMem = again.bytes / windows;
+  if (again.keep.length !== windows) throw new Error("the before-windows do not match");
+  return { windows, now: { mem: (withClosed - openOnly) / windows, json: nowJson / windows }, before: { mem: beforeMem, json: oldJson / windows } };
+}
+
 (async () => {
   if (!global.gc) console.warn("run with --expose-gc (npm run bench does) for the memory figures");
   const report = new lib.Report("aggregate-window", "readings/s through aggregate-window (15-minute windows, 3 functions, 20 measurements, 1,000 devices) against a core change node; memory per open device-window");
@@ -159,6 +218,18 @@ function memoryPer(aggregates, devices, readingsPerDevice, stepS) {
   twa.keep = null;
   const closed = memoryPer(AGGREGATES, 2_000, 4, 900);
   report.figure({ name: "device-window, 3 closed + 1 open (15-minute readings)", value: closed.bytes, unit: "bytes", note: `${closed.stats.closedWindows} closed, ${closed.stats.openWindows} open; at 15-minute windows, 48 h of corrections keep 192 closed windows a device` });
+  closed.keep = null;
+
+  report.section(
+    "a closed window kept for corrections: now (a compact record) against before (format 1), the same windows",
+    "1,000 devices each with 48 closed 15-minute windows (12 h; 192 for the 48 h of corrections) of 20 measurements, delta/mean/max, readings every minute (15 a window) or every 15 minutes (1 a window). Memory: heap + array buffers per closed window, over the devices' open windows alone. Before: each window as the node held it before, built from the same stats (a Float64Array of 10 numbers a column, a Map of slot to reading time, the window's fields); its document the format-1 JSON.",
+  );
+  for (const stepS of [60, 900]) {
+    const c = closedCost(stepS);
+    const label = stepS === 60 ? "readings every minute" : "readings every 15 minutes";
+    report.figure({ name: `memory per closed window, ${label}`, value: c.now.mem, unit: "bytes", baseline: { name: "before", value: c.before.mem, unit: "bytes" }, note: `${lib.fmt(c.windows)} closed windows` });
+    report.figure({ name: `saved bytes per closed window, ${label}`, value: c.now.json, unit: "bytes", baseline: { name: "before", value: c.before.json, unit: "bytes" } });
+  }
   report.write();
   process.exit(0);
 })().catch((e) => {
