@@ -101,6 +101,13 @@ interface Layout {
   any: boolean;
 }
 
+interface Sorted {
+  names: string[];
+  fns: AggFn[];
+  cols: (number | undefined)[];
+  units: (string | null)[];
+}
+
 interface Device {
   id: string;
   /** Watermark (ms); -Infinity before the first reading. */
@@ -116,8 +123,11 @@ interface Device {
   ncols: number;
   /** Sorted by start. */
   wins: Win[];
-  /** The measurement names, sorted (the order of an aggregate's measurements); not saved. */
-  sorted?: string[];
+  /**
+   * The measurements an aggregate has, sorted by name (its order), with their function, column and unit; made again
+   * when d.names changes. Not saved.
+   */
+  sorted?: Sorted;
   /** The last raw reading's layout; not saved. */
   layout?: Layout;
   /** The call (Aggregator.seq) that last saw or touched the device; not saved. */
@@ -402,7 +412,7 @@ export class Aggregator {
         const had = d.names[keys[i]];
         const unit = mm.unit ?? had ?? null;
         if (had !== unit) {
-          if (had === undefined) d.sorted = undefined;
+          d.sorted = undefined;
           d.names[keys[i]] = unit;
         }
         d.layout = undefined;
@@ -472,7 +482,7 @@ export class Aggregator {
       const ps = partStatsOf(mm.stats, mm.unit);
       if (!ps) continue;
       m[name] = ps;
-      if (d.names[name] === undefined) d.sorted = undefined;
+      d.sorted = undefined;
       d.names[name] = mm.unit ?? d.names[name] ?? null;
       d.layout = undefined; // its units are d.names'
     }
@@ -682,10 +692,10 @@ export class Aggregator {
       ta = ms;
       return (sa = isoUtc(ms));
     };
-    d.sorted ??= Object.keys(d.names).sort();
-    for (const name of d.sorted) {
-      const fn = this.fnOf(name);
-      if (!fn) continue;
+    const order = this.sortedOf(d);
+    for (let i = 0; i < order.names.length; i++) {
+      const name = order.names[i];
+      const fn = order.fns[i];
       const s = f.m[name] ?? emptyStats();
       // Binary floating-point noise (0.1 + 0.2) is dropped from what is published: 15 significant digits, the
       // precision a double keeps through a sum, so a bill sees 873.439, not 873.4390000000001.
@@ -697,7 +707,7 @@ export class Aggregator {
       if (s.estimated > 0) q = worseQuality(q, "ESTIMATED");
       if (value === null) q = "BAD";
       const m: AggregateMeasurement = { value, quality: q, stats: publicStats(s, fn, iso) };
-      const unit = s.unit ?? d.names[name] ?? undefined;
+      const unit = s.unit ?? order.units[i] ?? undefined;
       if (unit && fn !== "count") m.unit = unit;
       if (s.estimated > 0) m.flags = incomplete ? ["estimated", "incomplete"] : ["estimated"];
       else if (incomplete) m.flags = ["incomplete"];
@@ -734,6 +744,20 @@ export class Aggregator {
     return agg;
   }
 
+  private sortedOf(d: Device): Sorted {
+    if (d.sorted) return d.sorted;
+    const o: Sorted = { names: [], fns: [], cols: [], units: [] };
+    for (const name of Object.keys(d.names).sort()) {
+      const fn = this.fnOf(name);
+      if (!fn) continue;
+      o.names.push(name);
+      o.fns.push(fn);
+      o.cols.push(d.cols[name]);
+      o.units.push(d.names[name]);
+    }
+    return (d.sorted = o);
+  }
+
   /** The window's own raw readings as a part: stats, boundary values (delta), area (twa), estimates (fill). */
   private rawPart(d: Device, w: Win, expected: number): Part {
     const m: Record<string, PartStats> = {};
@@ -744,10 +768,11 @@ export class Aggregator {
       if (this.allCols.length < need) this.allCols = new Float64Array(need);
       buf = unpackStats(w.rec, w.start, this.allCols.subarray(0, need));
     }
-    for (const name in d.names) {
-      const fn = this.fnOf(name);
-      if (!fn) continue;
-      const a = columnStats(buf, d.cols[name], d.names[name]);
+    const order = this.sortedOf(d);
+    for (let i = 0; i < order.names.length; i++) {
+      const name = order.names[i];
+      const fn = order.fns[i];
+      const a = columnStats(buf, order.cols[i], order.units[i]);
       const s: PartStats = a ?? emptyStats();
       if (fn === "delta") {
         const sv = this.boundary(d, name, w.start);
