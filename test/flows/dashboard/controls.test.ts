@@ -6,7 +6,7 @@ import { afterEach, before, describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { capture, core, getNode, init, load, logged, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, core, getNode, init, load, logged, sleep, unload, waitFor, type Msg } from "../../helpers/node-red";
 import meterSim = require("../../../nodes/meter-sim/meter-sim");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
@@ -34,7 +34,9 @@ describe("the dashboard's controls and tables (flows/09 with flows/03's ctl-mete
     assert.deepEqual([out.type, out.mode, out.links], ["link out", "link", ["ctl-metering"]]);
     assert.deepEqual(node(dash, "dash-t-ctl").wires[0], ["ctl-metering-src"]);
     const estimate = node(dash, "dash-t-estimate");
-    assert.deepEqual([estimate.topic, estimate.payload, estimate.repeat, estimate.wires], ["bills", "estimate", "15", [["ctl-metering-src"]]]);
+    assert.deepEqual([estimate.topic, estimate.payload, estimate.repeat, estimate.wires], ["bills", "estimate", "15", [["dash-t-estimate-gate"]]]);
+    assert.deepEqual(node(dash, "dash-t-clients").wires, [["dash-t-estimate-gate"]]);
+    assert.deepEqual(node(dash, "dash-t-estimate-gate").wires, [["ctl-metering-src"]]);
     const into = node(lab, "ctl-metering");
     assert.deepEqual([into.type, into.links, into.wires], ["link in", ["ctl-metering-src"], [["m2m-lab-dash-ctl"]]]);
     for (const [target, from] of [["dash-metering-readings", "m2m-lab-gw-aw"], ["dash-metering-buffer", "m2m-lab-sf"], ["dash-metering-buffer", "m2m-lab-status"], ["dash-metering-daily", "m2m-lab-cloud-day"], ["dash-metering-bills", "m2m-lab-bill"]]) {
@@ -85,6 +87,31 @@ describe("the dashboard's controls and tables (flows/09 with flows/03's ctl-mete
     // A control the lab does not know is refused with a warning that names what it expects.
     getNode("m2m-lab-dash-ctl").receive({ topic: "speed", payload: "fast" });
     await waitFor(() => logged("warn").some((w) => /ctl-metering: ignored topic "speed" with payload "fast": expected/.test(w)), "the lab's warning");
+    seen.dispose();
+  });
+
+  it("the bill to date is asked for only while a dashboard is open: at a browser's connect, then at each tick until it goes", async () => {
+    const flow = [{ id: "tab", type: "tab" }, node(dash, "dash-t-estimate-gate", [["asked"]]), ...helpers("asked")];
+    await load([core.function], flow);
+    const seen = capture(["asked"]);
+    const gate = getNode("dash-t-estimate-gate");
+    const tick = { topic: "bills", payload: "estimate" }; // what dash-t-estimate sends
+    gate.receive(tick);
+    gate.receive({ payload: "connect" }); // ui-control
+    await waitFor(() => seen.asked.length === 1, "the estimate at the connect");
+    gate.receive(tick);
+    gate.receive({ payload: "connect" });
+    gate.receive({ payload: "lost" });
+    gate.receive(tick);
+    gate.receive({ payload: "lost" });
+    gate.receive(tick);
+    gate.receive({ payload: "lost" });
+    gate.receive(tick);
+    gate.receive({ payload: "connect" });
+    await waitFor(() => seen.asked.length === 5, "an estimate per tick while a browser is connected, one per connect");
+    await sleep(100);
+    assert.equal(seen.asked.length, 5, "no estimate without a browser");
+    assert.deepEqual(plain(seen.asked.map((m) => [m.topic, m.payload]))[0], ["bills", "estimate"]);
     seen.dispose();
   });
 
