@@ -15,6 +15,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "mocha";
 import { chromium, type Browser, type Page } from "playwright-core";
@@ -158,6 +159,16 @@ describe("the demo's dashboard (npm start, /dashboard, headless Chromium)", func
     this.timeout(120_000);
     const url = nr!.url.replace(/\/$/, "");
     assert.ok(nr!.log().includes(`M2M demo: dashboard at ${url}/dashboard`), "npm start prints the dashboard's address");
+    // The dashboard is the root node_modules' FlowFuse Dashboard, on the editor's server: 127.0.0.1 only.
+    assert.match(nr!.log(), /\[ui-base:M2M demo\] Node-RED Dashboard 2\.0 \(v1\.\d+\.\d+\) started at \/dashboard/);
+    const outside = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === "IPv4" && !i.internal);
+    if (outside) {
+      await assert.rejects(
+        fetch(`http://${outside.address}:${nr!.port}/dashboard/metering`, { signal: AbortSignal.timeout(5_000) }),
+        (err: Error & { cause?: { code?: string } }) => err.cause?.code === "ECONNREFUSED",
+        `the dashboard refuses connections on ${outside.address}`,
+      );
+    }
     await open("metering");
     await chart("dash-m-chart-elec", BLUE, "electricity per 15 min");
     await chart("dash-m-chart-hour", BLUE, "electricity per hour");
