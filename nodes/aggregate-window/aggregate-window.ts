@@ -21,17 +21,6 @@ const SAVE_MS = 10_000;
 /** Readings aggregated per event-loop turn in a big batch. */
 const CHUNK = 1000;
 
-/**
- * A StateFile's saves in parts (a document given as JSON text in parts, encoded a slice at a time between event-loop
- * turns and written asynchronously): used when the shared StateFile offers them, else one synchronous write.
- */
-interface PartsSaver {
-  changedParts(parts: () => Iterable<string>): void;
-  save(): Promise<void>;
-  closeAsync(): Promise<void>;
-  readonly saving: boolean;
-}
-
 /** The parts of a document, with the time spent making each told to `spent` (ms). */
 function* timedParts(parts: Iterator<string>, spent: (ms: number) => void): Generator<string> {
   for (;;) {
@@ -41,11 +30,6 @@ function* timedParts(parts: Iterator<string>, spent: (ms: number) => void): Gene
     if (r.done) return;
     yield r.value;
   }
-}
-
-function partsSaver(file: object): PartsSaver | undefined {
-  const p = file as Partial<PartsSaver>;
-  return typeof p.changedParts === "function" && typeof p.save === "function" && typeof p.closeAsync === "function" ? (p as PartsSaver) : undefined;
 }
 
 /**
@@ -86,7 +70,7 @@ export = (RED: NodeAPI) => {
         status.error(t("aggregate-window.status.stateError"));
       };
       // Written by this node's own clock (below), not the StateFile's: every SAVE_MS while the windows change, or
-      // less often when the document is large, so that saving takes at most 2 % of the time.
+      // less often when the document is large, so that saving takes at most 2 % of the time; on close, the last.
       const state = new StateFile<AggregatorState>({ dir: cfg.stateDir, intervalMs: 0, onError: reportStateError });
       const loaded = state.load();
       if (loaded.quarantined) node.warn(t("aggregate-window.log.quarantined", { file: loaded.quarantined, reason: loaded.reason ?? "" }));
@@ -104,39 +88,25 @@ export = (RED: NodeAPI) => {
       const save = () => {
         dirty = true;
       };
-      const parts = partsSaver(state);
+      // Saved in parts, one device a part, encoded between turns of the event loop and written asynchronously. The
+      // time spent making the parts (twice that, with the file's encoding) sets the interval, so that saving takes at
+      // most 2 % of the time.
       const saveNow = () => {
-        if (!dirty) return;
-        if (parts) {
-          // In parts, one device a part: the event loop runs between slices. The time spent making the parts (twice
-          // that, with the file's encoding) sets the interval, so that saving takes at most 2 % of the time.
-          if (parts.saving) return; // the next tick asks again
-          dirty = false;
-          let busy = 0;
-          parts.changedParts(() => timedParts(agg.snapshotParts(), (ms) => (busy += ms)));
-          parts.save().then(
-            () => {
-              lastSave = Date.now();
-              saveEvery = Math.max(SAVE_MS, busy * 2 * 50);
-            },
-            (err: unknown) => {
-              dirty = true;
-              lastSave = Date.now();
-              reportStateError(err);
-            },
-          );
-          return;
-        }
+        if (!dirty || state.saving) return; // one in flight: the next tick asks again
         dirty = false;
-        const t0 = Date.now();
-        try {
-          state.changed(() => agg.snapshot());
-          state.flush();
-        } catch (err) {
-          reportStateError(err);
-        }
-        lastSave = Date.now();
-        saveEvery = Math.max(SAVE_MS, (lastSave - t0) * 50);
+        let busy = 0;
+        state.changedParts(() => timedParts(agg.snapshotParts(), (ms) => (busy += ms)));
+        state.save().then(
+          () => {
+            lastSave = Date.now();
+            saveEvery = Math.max(SAVE_MS, busy * 2 * 50);
+          },
+          (err: unknown) => {
+            dirty = true;
+            lastSave = Date.now();
+            reportStateError(err);
+          },
+        );
       };
       const showStatus = () => {
         if (Date.now() - stateError < 10_000) return;
@@ -235,12 +205,8 @@ export = (RED: NodeAPI) => {
         close() {
           closed = true;
           clearInterval(timer);
-          if (parts) {
-            parts.changedParts(() => agg.snapshotParts());
-            return parts.closeAsync();
-          }
-          state.changed(() => agg.snapshot());
-          state.close();
+          state.changedParts(() => agg.snapshotParts());
+          return state.closeAsync();
         },
       };
     },
