@@ -233,8 +233,8 @@ export class Validator {
   private readonly historySize: number;
   private readonly needsHour: boolean;
   private readonly pool: Judged[] = [];
-  /** The names of the reading being judged (Object.keys of its measurements, once). */
-  private readonly shape = { names: [] as string[] };
+  /** The names of the reading being judged (Object.keys of its measurements, once), and its measurements in that order. */
+  private readonly shape = { names: [] as string[], ms: [] as unknown[] };
   private hourCache = { key: NaN, hour: 0 };
 
   constructor(readonly opts: ValidatorOptions) {
@@ -297,8 +297,10 @@ export class Validator {
       }
       ts = Date.parse(check.reading.timestamp);
       names0.names = Object.keys(check.reading.measurements);
+      for (let i = 0; i < names0.names.length; i++) names0.ms[i] = check.reading.measurements[names0.names[i]];
     }
     const names = names0.names;
+    const ms = names0.ms as Measurement[];
     const reading = x as CanonicalReading;
     const measurements = reading.measurements;
     const dev = this.device(reading.deviceId, now);
@@ -319,7 +321,7 @@ export class Validator {
     if (this.dedup.enabled) {
       let sum = 0;
       for (let i = 0; i < names.length; i++) {
-        const m = measurements[names[i]];
+        const m = ms[i];
         sum = (sum + measurementHash(shape.nameSeed[i], m.value, m.unit === shape.units[i] ? shape.unitSeed[i] : unitSeed(m.unit))) | 0;
       }
       fp = sum >>> 0;
@@ -338,10 +340,11 @@ export class Validator {
     }
 
     // Clock drift against the reference time.
-    const drift = checkDrift(ts, referenceMs, this.opts.drift);
     let readingFlag: string | undefined; // time-corrected or drift
     let corrected: string | undefined;
-    if (drift.kind !== "accept") {
+    // (The verdict is only made, an object, when the drift is beyond the accepted.)
+    const drift = Math.abs((ts - referenceMs) / 1000) <= this.opts.drift.acceptSeconds ? undefined : checkDrift(ts, referenceMs, this.opts.drift);
+    if (drift !== undefined && drift.kind !== "accept") {
       const secs = Math.round(drift.driftSeconds * 1000) / 1000;
       const how = drift.driftSeconds > 0 ? "ahead of" : "behind";
       const reason = `timestamp ${reading.timestamp} is ${Math.abs(secs)} s ${how} the reference time ${isoUtc(referenceMs)}`;
@@ -373,7 +376,7 @@ export class Validator {
     const hour = this.needsHour ? this.hourOf(ts) : 0;
     for (let i = 0; i < names.length; i++) {
       const name = names[i];
-      const m = measurements[name];
+      const m = ms[i];
       if (m.quality !== undefined) quality = worseQuality(quality, m.quality);
       const value = m.value;
       if (typeof value !== "number" || !Number.isFinite(value)) continue;
@@ -613,7 +616,7 @@ export class Validator {
       if (r.sigma !== undefined) {
         const sample = r.monotonic ? (step !== undefined && dtH > 0 ? step / dtH : undefined) : x;
         const bo = r.sigmaBy === "hour" ? (spec.hours >= 0 ? at + spec.hours + 3 * hour : -1) : spec.all >= 0 ? at + spec.all : -1;
-        const sp = sample === undefined || bo < 0 || b[bo] < r.sigmaWarmup ? undefined : spikeOf(b[bo], b[bo + 1], b[bo + 2], sample, { sigma: r.sigma, warmup: r.sigmaWarmup, floor: r.sigmaFloor });
+        const sp = sample === undefined || bo < 0 || b[bo] < r.sigmaWarmup ? undefined : spikeOf(b[bo], b[bo + 1], b[bo + 2], sample, r.sigma, r.sigmaWarmup, r.sigmaFloor);
         if (sp) hit(hits, "spike", "spike", r.action ?? "flag", () => `${round(sample!)} is ${round(sp.z)} σ from the mean ${round(sp.mean)} (σ ${round(sp.sd)}; ${label(r)})`);
       }
       if (r.flatline !== undefined && inOrder && held > 0) {

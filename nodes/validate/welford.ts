@@ -48,13 +48,13 @@ export interface SpikeCheck {
  */
 export function spike(b: Baseline | undefined, x: number, c: SpikeCheck): { z: number; mean: number; sd: number } | undefined {
   if (!b) return undefined;
-  return spikeOf(b[0], b[1], b[2], x, c);
+  return spikeOf(b[0], b[1], b[2], x, c.sigma, c.warmup, c.floor);
 }
 
-/** spike() for a baseline given as its three numbers (a packed state). */
-export function spikeOf(n: number, mean: number, m2: number, x: number, c: SpikeCheck): { z: number; mean: number; sd: number } | undefined {
-  if (n < c.warmup) return undefined;
-  const sd = Math.max(n > 1 ? Math.sqrt(m2 / (n - 1)) : 0, c.floor, Math.abs(mean) * 0.01, 1e-9);
+/** spike() for a baseline and a check given as numbers (a packed state: nothing allocated unless it is a spike). */
+export function spikeOf(n: number, mean: number, m2: number, x: number, sigma: number, warmup: number, floor: number): { z: number; mean: number; sd: number } | undefined {
+  if (n < warmup) return undefined;
+  const sd = Math.max(n > 1 ? Math.sqrt(m2 / (n - 1)) : 0, floor, Math.abs(mean) * 0.01, 1e-9);
   const z = Math.abs(x - mean) / sd;
-  return z > c.sigma ? { z, mean, sd } : undefined;
+  return z > sigma ? { z, mean, sd } : undefined;
 }
