@@ -19,6 +19,8 @@ import { Validator, type Alert, type ValidatorState } from "./validator";
 
 const TYPE = "m2m-validate";
 const COMMANDS = ["stats", "reset"];
+/** Devices encoded per part of a save (about 1-2 ms of work each). */
+const DEVICES_PER_PART = 50;
 
 export = (RED: NodeAPI) => {
   registerNode<ValidateConfig>(RED, {
@@ -33,10 +35,12 @@ export = (RED: NodeAPI) => {
     create({ node, config: cfg, status, t, logThrottled }) {
       const validator = new Validator(cfg.validator);
       let stateError: { error: Error; writes: number } | undefined;
+      // A big state (10,000 meters) is saved in parts, a slice of devices per turn of the event loop.
       const file = new StateFile<ValidatorState>({
         dir: cfg.dir,
         name: "state.json",
         intervalMs: cfg.saveMs,
+        chunked: true,
         onError: (err) => {
           stateError = { error: err, writes: file.writes };
           logThrottled("state", t("validate.errors.state", { error: errorMessage(err) }));
@@ -46,7 +50,7 @@ export = (RED: NodeAPI) => {
       const loaded = file.load();
       if (loaded.quarantined) node.warn(t("validate.log.quarantined", { file: loaded.quarantined, reason: loaded.reason ?? "" }));
       validator.load(loaded.state, Date.now());
-      const snapshot = () => validator.toJSON();
+      const snapshot = () => validator.jsonParts(DEVICES_PER_PART);
 
       let dropped = 0;
       const counts = () => validator.counts;
@@ -71,7 +75,7 @@ export = (RED: NodeAPI) => {
           const alerts = validator.checkSilence(now);
           if (alerts.length) {
             node.send([null, null, alerts.map(alertMsg)] as never);
-            file.changed(snapshot);
+            file.changedParts(snapshot);
           }
         } catch (err) {
           logThrottled("tick", errorMessage(err));
@@ -86,7 +90,7 @@ export = (RED: NodeAPI) => {
             if (command === "reset") {
               const deviceId = typeof msg.deviceId === "string" && msg.deviceId !== "" ? msg.deviceId : undefined;
               const devices = validator.reset(deviceId);
-              file.changed(snapshot);
+              file.changedParts(snapshot);
               msg.payload = { node: node.id, reset: devices, ...(deviceId ? { deviceId } : {}) };
               msg.topic = "reset";
             } else {
@@ -111,7 +115,7 @@ export = (RED: NodeAPI) => {
           }
           if (out.duplicates) dropped += out.duplicates;
           lastHadProblems = out.rejected.length > 0 || out.flagged > 0;
-          if (out.passed.length || out.rejected.length || out.duplicates) file.changed(snapshot);
+          if (out.passed.length || out.rejected.length || out.duplicates) file.changedParts(snapshot);
           send([passed, rejected.length ? rejected : null, out.alerts.length ? out.alerts.map(alertMsg) : null] as never);
           showStatus();
           // The readings went on; the node could not keep its state: that is what done(err) is for.
@@ -119,7 +123,8 @@ export = (RED: NodeAPI) => {
         },
         close() {
           clearInterval(timer);
-          file.close();
+          // After the save in flight, the last state, in parts too; the runtime waits (and reports a failure).
+          return file.closeAsync();
         },
       };
     },

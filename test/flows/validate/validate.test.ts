@@ -174,6 +174,28 @@ describe("validate in a flow", () => {
     }
   });
 
+  it("the periodic save (in parts) writes the state while readings flow; one that fails sends the next input to Catch naming the cause", async () => {
+    fresh();
+    const stateDir = path.join(dir, "state");
+    await load(NODES, flow({ dir: stateDir, driftRejectSeconds: "31536000", driftAcceptSeconds: "31536000" }));
+    const file = path.join(stateDir, "state.json");
+    let k = 0;
+    const feed = () => getNode("v").receive({ payload: reading(T0 + k * Q, 500 + k++) });
+    feed();
+    await waitFor(() => (feed(), fs.existsSync(file)), "the periodic save", 10_000);
+    const doc = JSON.parse(fs.readFileSync(file, "utf8")) as { body: { version: number; devices: Record<string, unknown> } };
+    assert.equal(doc.body.version, 3);
+    assert.ok(doc.body.devices["meter-001"], "the device is in the saved state");
+    // The folder goes away (a card pulled, a mount lost): the next save fails, and the input after it is an error.
+    fs.rmSync(stateDir, { recursive: true });
+    fs.writeFileSync(stateDir, "not a folder");
+    await waitFor(() => (feed(), seen["v-caught"].length > 0), "an input to reach Catch", 10_000);
+    assert.match(seen["v-caught"][0].error.message, /validate cannot save its state: cannot write .*state\.json: a part of the path is a file, not a folder \(ENOTDIR\)/);
+    assert.ok(seen.out.length >= k - 1, "the readings still went on");
+    fs.rmSync(stateDir);
+    fs.mkdirSync(stateDir); // the close writes the last state
+  });
+
   it("a damaged state document is moved aside and the node starts empty, saying so", async () => {
     fresh();
     const stateDir = path.join(dir, "state");
