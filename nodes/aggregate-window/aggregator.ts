@@ -700,7 +700,7 @@ export class Aggregator {
       // Binary floating-point noise (0.1 + 0.2) is dropped from what is published: 15 significant digits, the
       // precision a double keeps through a sum, so a bill sees 873.439, not 873.4390000000001.
       const raw = valueOf(fn, s);
-      const value = raw === null ? null : tidy(raw);
+      const value = raw === null ? null : tidyCached(raw);
       let q: Quality = incomplete ? "SUSPECT" : "GOOD";
       q = worseQuality(q, s.q);
       if (s.bad > 0) q = worseQuality(q, "SUSPECT");
@@ -991,6 +991,21 @@ function mix(h: number, x: number): number {
   F64[0] = x;
   h = Math.imul(h ^ U32[0], 16777619);
   return Math.imul(h ^ U32[1], 16777619);
+}
+
+/** Recent tidy() results, direct-mapped by the number's bits: a fleet's aggregates repeat their values. */
+const TIDY_IN = new Float64Array(1024).fill(NaN);
+const TIDY_OUT = new Float64Array(1024);
+
+export function tidyCached(x: number): number {
+  if (Number.isInteger(x)) return x;
+  F64[0] = x;
+  const h = (U32[0] ^ U32[1] ^ (U32[1] >>> 10)) & 1023;
+  if (TIDY_IN[h] === x) return TIDY_OUT[h];
+  const v = tidy(x);
+  TIDY_IN[h] = x;
+  TIDY_OUT[h] = v;
+  return v;
 }
 
 /** A number that may be absent (undefined) or null, for the checksum: each its own NaN-free marker. */

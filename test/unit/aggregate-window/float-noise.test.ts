@@ -6,6 +6,8 @@
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import { MIN, aggregator, reading } from "./helpers";
+import { tidyCached } from "../../../nodes/aggregate-window/aggregator";
+import { tidy } from "../../../nodes/shared/number";
 
 describe("aggregate-window: published values", () => {
   it("drop float noise: sum 0.1 + 0.2 = 0.3, mean of 0.1 and 0.2 = 0.15", () => {
@@ -16,5 +18,19 @@ describe("aggregate-window: published values", () => {
     assert.equal(0.1 + 0.2, 0.30000000000000004, "the noise this guards against");
     assert.equal(a.measurements.energy.value, 0.3);
     assert.equal(a.measurements.power.value, 0.15);
+  });
+});
+
+describe("tidyCached: tidy with recent results remembered", () => {
+  it("gives tidy's result for every value, in any order, whatever collides in its cache", () => {
+    let x = 987654321;
+    const rnd = () => {
+      x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+      return x / 4294967296;
+    };
+    const values: number[] = [0.1 + 0.2, -0, 0, NaN, Infinity, -Infinity, 873.4390000000001, 1e-7 + 2e-7, 5e-324, -0.25];
+    for (let k = 0; k < 20_000; k++) values.push((rnd() - 0.5) * 10 ** Math.floor(rnd() * 30 - 12), Math.floor(rnd() * 1000) * 0.05 + Math.floor(rnd() * 7) * 0.1);
+    for (let pass = 0; pass < 2; pass++)
+      for (const v of values) assert.ok(Object.is(tidyCached(v), tidy(v)), `${v}: ${tidyCached(v)} vs ${tidy(v)}`);
   });
 });
