@@ -2,8 +2,8 @@
 // `npm start`: the demo. Node-RED on http://127.0.0.1:1880 (PORT overrides; HOST=0.0.0.0 opens the editor to
 // the network, e.g. to reach a Raspberry Pi from a laptop: the editor then has no password), user directory .node-red/
 // inside the repo (git-ignored; DEMO_USER_DIR overrides), this package loaded the way the palette manager
-// would see it (a link in .node-red/node_modules), and every flow in flows/ deployed. The flows are copied
-// in anew at each start: edit flows/ to change the demo, or export from the editor.
+// would see it (a link in .node-red/node_modules), and every flow in flows/ and examples/deployments/ deployed. The
+// flows are copied in anew at each start: edit those files to change the demo, or export from the editor.
 //
 // The store-and-forward flow needs an MQTT broker, which Node-RED does not have: an in-process aedes broker
 // listens on 127.0.0.1:1883 (MQTT_PORT overrides) for as long as the demo runs. If something already
@@ -37,7 +37,7 @@ const simSpeed = process.env.SIM_SPEED;
 const simStart = process.env.SIM_START;
 // Fleet operations: the LwM2M server (CoAP over UDP) and its simulated devices on 127.0.0.1:LWM2M_PORT.
 const lwm2mPort = Number(process.env.LWM2M_PORT || 5683);
-// DEMO_FLOWS: a comma-separated list of flows/ file-name prefixes to deploy (e.g. "03,09"); empty: every flow.
+// DEMO_FLOWS: a comma-separated list of file-name prefixes (flows/, examples/deployments/) to deploy (e.g. "03,09"); empty: every flow.
 const tabs = (process.env.DEMO_FLOWS || "").split(",").map((t) => t.trim()).filter(Boolean);
 
 if (!fs.existsSync(path.join(root, "dist"))) {
@@ -95,11 +95,14 @@ try {
 }
 const UPLINK_USER = "m2m-lab";
 
-const flows = fs
-  .readdirSync(path.join(root, "flows"))
-  .filter((f) => f.endsWith(".json") && (tabs.length === 0 || tabs.some((t) => f.startsWith(t))))
-  .sort()
-  .flatMap((f) => JSON.parse(fs.readFileSync(path.join(root, "flows", f), "utf8")))
+// The demo's tabs: flows/ (the demo's own) and examples/deployments/ (the deployments an integrator also imports
+// from the editor's Import > Examples), in the order of their file names.
+const flowDirs = ["flows", path.join("examples", "deployments")];
+const flows = flowDirs
+  .flatMap((d) => fs.readdirSync(path.join(root, d)).map((f) => ({ d, f })))
+  .filter(({ f }) => f.endsWith(".json") && (tabs.length === 0 || tabs.some((t) => f.startsWith(t))))
+  .sort((a, b) => a.f.localeCompare(b.f))
+  .flatMap(({ d, f }) => JSON.parse(fs.readFileSync(path.join(root, d, f), "utf8")))
   .map((n) => {
     if (n.type === "mqtt-broker" && n.broker === "127.0.0.1") return { ...n, port: String(n.usetls ? mqttsPort : mqttPort) };
     if (n.type === "modbus-client" && n.tcpHost === "127.0.0.1") return { ...n, tcpPort: String(modbusPort) };

@@ -10,8 +10,7 @@
  * - no console error, no page error, no failed request, no HTTP error, and no error in Node-RED's log;
  * - one screenshot per page in test-results/dashboard-<page>.png (the README's come from here: docs/img/).
  *
- * The Refrigeration and Fleet pages are fed by flows/04 and flows/05 through the same link contract; a page whose
- * tab is not in flows/ is skipped, and says so.
+ * The Refrigeration and Fleet pages are fed by examples/deployments/04 and 05 through the same link contract.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -30,10 +29,12 @@ const SIM_START = "2026-03-31T18:00:00Z";
 const SIM_SPEED = "1440";
 
 const flowIds = new Set(
-  fs
-    .readdirSync(path.join(ROOT, "flows"))
-    .filter((f) => f.endsWith(".json"))
-    .flatMap((f) => (JSON.parse(fs.readFileSync(path.join(ROOT, "flows", f), "utf8")) as { id: string }[]).map((n) => n.id)),
+  ["flows", path.join("examples", "deployments")].flatMap((d) =>
+    fs
+      .readdirSync(path.join(ROOT, d))
+      .filter((f) => f.endsWith(".json"))
+      .flatMap((f) => (JSON.parse(fs.readFileSync(path.join(ROOT, d, f), "utf8")) as { id: string }[]).map((n) => n.id)),
+  ),
 );
 
 /** The series colours of flows/09's charts (the first series of each). */
@@ -206,7 +207,7 @@ describe("the demo's dashboard (npm start, /dashboard, headless Chromium)", func
 
   it("Refrigeration: temperatures per unit with the 41 °F line, compliance per store; the trainer's door-open makes excursions", async function () {
     this.timeout(120_000);
-    if (!flowIds.has("dash-fridge-readings-src")) this.skip(); // flows/04 (retail refrigeration) is not in flows/ yet
+    assert.ok(flowIds.has("dash-fridge-readings-src"), "the refrigeration deployment feeds the page");
     await open("refrigeration");
     await chart("dash-f-chart", RED, "the 41 °F line", 40);
     await chart("dash-f-chart", BLUE, "the first unit's product temperature");
@@ -226,7 +227,7 @@ describe("the demo's dashboard (npm start, /dashboard, headless Chromium)", func
 
   it("Fleet: a diagnosis per device with cause and evidence; the rollout's waves and gates", async function () {
     this.timeout(120_000);
-    if (!flowIds.has("dash-fleet-diagnosis-src")) this.skip(); // flows/05 (fleet operations) is not in flows/ yet
+    assert.ok(flowIds.has("dash-fleet-diagnosis-src"), "the fleet deployment feeds the page");
     await open("fleet");
     await text("dash-l-diag-text", /\d+ devices: \d+ healthy/, "the diagnoses' summary");
     await table("dash-l-diag-table", 5, /(poor-signal|dying-battery|memory-leak|firmware-bug|hardware-fault)\s+\w+\s+\d+ %\s+\/\d+\/\d+\/\d+ = /, "diagnoses with evidence");

@@ -1,5 +1,5 @@
 /**
- * The fleet-operations deployment (flows/05-fleet-operations.json) as `npm start` runs it: scripts/start.js with every
+ * The fleet-operations deployment (examples/deployments/05-fleet-operations.json) as `npm start` runs it: scripts/start.js with every
  * flow of flows/ deployed, on free ports (LWM2M_PORT for the LwM2M server and its simulated devices) and in a
  * temporary user directory. Then, from the outside, as a trainer sees it in the editor:
  *
@@ -33,7 +33,7 @@ import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, remo
 type Any = any;
 
 const COUNT = 300;
-// The fleet's profiles and hardware revisions, given in turn (the lwm2m-device-sim node of flows/05-fleet-operations.json).
+// The fleet's profiles and hardware revisions, given in turn (the lwm2m-device-sim node of examples/deployments/05-fleet-operations.json).
 const PROFILES = ["healthy", "poor-signal", "healthy", "dying-battery", "healthy", "healthy", "poor-signal", "healthy", "hardware-fault", "healthy"];
 const HARDWARE = ["rev-A", "rev-A", "rev-B"];
 const ids = Array.from({ length: COUNT }, (_, i) => `dev-${i + 1}`);

@@ -52,7 +52,7 @@ interface Summary {
 interface Arrival { topic: string; body: Record<string, unknown>; at: number }
 
 /** The log lines of this tab's nodes ("[type:name]"), so the other tabs' troubles are their own tests' business. */
-const TAB = JSON.parse(fs.readFileSync(path.join(ROOT, "flows", "04-retail-refrigeration.json"), "utf8")) as { type: string; name?: string }[];
+const TAB = JSON.parse(fs.readFileSync(path.join(ROOT, "examples", "deployments", "04-retail-refrigeration.json"), "utf8")) as { type: string; name?: string }[];
 const ours = (line: string) => TAB.some((n) => n.name && line.includes(`[${n.type}:${n.name}]`));
 
 async function waitFor(cond: () => boolean, what: string, timeoutMs: number): Promise<void> {

@@ -70,6 +70,21 @@ describe("the example flows", () => {
     }
   });
 
+  it("deployments/: the deployments npm start runs, importable with only core nodes and this package's, and no dashboard node", () => {
+    const dir = path.join(EXAMPLES, "deployments");
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith(".json")).sort();
+    assert.deepEqual(files, ["04-retail-refrigeration.json", "05-fleet-operations.json"]);
+    const core = [...CORE_TYPES, "change", "switch", "delay"];
+    for (const f of files) {
+      const flow = JSON.parse(fs.readFileSync(path.join(dir, f), "utf8")) as Msg[];
+      for (const n of flow) assert.ok(core.includes(n.type) || OURS.includes(n.type), `deployments/${f}: node ${n.id} is a ${n.type}`);
+      // One tab per file, so an import brings it whole, and every node is on it or a config node of it.
+      const tabs = flow.filter((n) => n.type === "tab");
+      assert.equal(tabs.length, 1, `deployments/${f}: one tab`);
+      for (const n of flow) assert.ok(n.type === "tab" || n.z === tabs[0].id || n.z === undefined, `deployments/${f}: node ${n.id} is on another tab`);
+    }
+  });
+
   it("meter-normalize: each producer's button gives a canonical reading, and the bad input reaches the Catch node", async () => {
     const flow = load("meter-normalize.json");
     const w = watch(["mn-ex-debug", "mn-ex-errors"]);

@@ -1,4 +1,4 @@
-// The retail refrigeration tab's own logic (flows/04-retail-refrigeration.json), each function node as it ships, run
+// The retail refrigeration tab's own logic (examples/deployments/04-retail-refrigeration.json), each function node as it ships, run
 // in Node-RED with the tab's environment (STORE, REGION): the excursion alarms (the FDA Food Code's cold-holding limit,
 // 41 °F = 5 °C, seeds' retail worked example), the cloud's compliance view (a gap is more than 15 minutes without a
 // reading: "FDA Food Code requires temperature logs with ≤15-minute gaps", seeds, Step 6) and the trainer's control
@@ -9,10 +9,10 @@ import fs from "node:fs";
 import path from "node:path";
 import { capture, catchAndComplete, core, getNode, helper, init, load, unload, waitFor, type Msg } from "../../helpers/node-red";
 
-const TAB = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../flows/04-retail-refrigeration.json"), "utf8")) as Msg[];
+const TAB = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../examples/deployments/04-retail-refrigeration.json"), "utf8")) as Msg[];
 const byId = (id: string) => {
   const n = TAB.find((x) => x.id === id);
-  if (!n) throw new Error(`flows/04 has no node ${id}`);
+  if (!n) throw new Error(`examples/deployments/04 has no node ${id}`);
   return n;
 };
 const tab = () => ({ id: "tab", type: "tab", env: byId("fridge-tab").env });
@@ -40,7 +40,7 @@ const windowOf = (deviceId: string, start: number, offset = 13_000) => {
   };
 };
 
-describe("the retail refrigeration tab's logic (flows/04)", () => {
+describe("the retail refrigeration tab's logic (examples/deployments/04)", () => {
   before(() => init());
   before(async () => new Promise<void>((r) => helper.startServer(r)));
   after(async () => new Promise<void>((r) => helper.stopServer(r)));
