@@ -186,8 +186,8 @@ describe("aggregate-window in a flow", () => {
     await load(NODES, awFlow({ window: "15m", zone: "UTC", latenessSeconds: "0", idleCloseSeconds: "0", stateDir: tmp() }));
     const aw = getNode("aw");
     const t0 = Date.parse("2026-06-01T08:00:00Z");
-    aw.receive({ payload: reading("m1", t0, 0), receivedAt: Math.round((t0 + 4000) / 1000) }); // epoch seconds
-    aw.receive({ payload: reading("m1", t0 + 5 * 60_000, 1), receivedAt: new Date(t0 + 300_000 + 7000).toISOString() });
+    aw.receive({ payload: reading("m1", t0, 0), receivedAt: new Date(t0 + 4000).toISOString() }); // ISO text
+    aw.receive({ payload: reading("m1", t0 + 5 * 60_000, 1), receivedAt: (t0 + 300_000 + 7000) / 1000 }); // epoch seconds
     aw.receive({ payload: reading("m1", t0 + Q, 2), receivedAt: t0 + Q + 3000 }); // closes 08:00 by event time
     const before = Date.now();
     aw.receive({ payload: reading("m2", t0, 0) });
