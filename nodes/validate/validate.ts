@@ -103,7 +103,7 @@ export = (RED: NodeAPI) => {
           const now = Date.now();
           const input = msg.payload;
           const out = validator.validate(input, referenceTime(msg.receivedAt, now), now);
-          const rejected = out.rejected.map((r) => {
+          const rejected = out.rejected.length === 0 ? null : out.rejected.map((r) => {
             const m: Msg = { _msgid: msg._msgid, topic: msg.topic, payload: r.reading, validation: { rule: r.rule, reason: r.reason, deviceId: r.deviceId, timestamp: r.timestamp } };
             if (msg.receivedAt !== undefined) m.receivedAt = msg.receivedAt;
             return m as unknown as NodeMessageInFlow;
@@ -116,7 +116,7 @@ export = (RED: NodeAPI) => {
           if (out.duplicates) dropped += out.duplicates;
           lastHadProblems = out.rejected.length > 0 || out.flagged > 0;
           if (out.passed.length || out.rejected.length || out.duplicates) file.changedParts(snapshot);
-          send([passed, rejected.length ? rejected : null, out.alerts.length ? out.alerts.map(alertMsg) : null] as never);
+          send([passed, rejected, out.alerts.length ? out.alerts.map(alertMsg) : null] as never);
           showStatus();
           // The readings went on; the node could not keep its state: that is what done(err) is for.
           if (stateError && file.writes === stateError.writes) throw new Error(t("validate.errors.state", { error: errorMessage(stateError.error) }));
