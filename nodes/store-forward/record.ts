@@ -131,8 +131,16 @@ function walk(v: unknown, w: Walk, depth: number): void {
   w.ancestors.push(o);
   const rec = o as Record<string, unknown>;
   for (const k of Object.keys(rec)) {
+    // Strings, booleans and numbers are settled here, without a call or a path step (most of a message).
+    const v = rec[k];
+    const t = typeof v;
+    if (t === "string" || t === "boolean") continue;
+    if (t === "number") {
+      if (!Number.isFinite(v)) w.exact = false;
+      continue;
+    }
     w.path.push(k);
-    walk(rec[k], w, depth + 1);
+    walk(v, w, depth + 1);
     w.path.pop();
   }
   w.ancestors.pop();

@@ -90,6 +90,16 @@ describe("store-forward record", () => {
     assert.deepEqual(back.error, { name: "Error", message: "boom", code: "E1" });
   });
 
+  it("each value JSON changes, alone and at any depth, makes the record inexact; plain JSON is exact", () => {
+    const inexact: Record<string, unknown>[] = [
+      { payload: { nan: NaN } }, { payload: { m: { x: { value: Infinity } } } }, { payload: [1, [-Infinity]] }, { x: NaN },
+      { payload: { u: undefined } }, { payload: [undefined] }, { payload: { at: new Date(0) } }, { payload: { e: new Error("e") } },
+    ];
+    for (const m of inexact) assert.equal(encodeRecordDetailed(m).exact, false, JSON.stringify(m));
+    const exact = { topic: "t", payload: { deviceId: "d", n: -0.5, big: 1e300, s: "", b: false, z: null, list: [0, "a", { k: [true] }] } };
+    assert.equal(encodeRecordDetailed(exact).exact, true);
+  });
+
   it("a record that is not a message is refused with a clear error", () => {
     assert.throws(() => decodeRecord(Buffer.from("[1]")), /stored record is not a message/);
     assert.throws(() => decodeRecord(Buffer.from("{bad")), /stored record is not a message/);
