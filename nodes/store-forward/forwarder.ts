@@ -69,10 +69,10 @@ interface Fresh {
 }
 
 /**
- * Messages kept per priority, and their stored bytes. When either is reached, a newly stored message is not kept
- * (it is parsed back from the store when its turn comes): the oldest kept messages are the next to go out, so a
- * backlog larger than the keep still finds most of its messages here, and memory stays bounded whatever a
- * message weighs.
+ * Messages kept per priority, and their stored bytes, all priorities together. When either is reached, a newly
+ * stored message is not kept (it is parsed back from the store when its turn comes): the oldest kept messages are
+ * the next to go out, so a backlog larger than the keep still finds most of its messages here, and memory stays
+ * bounded whatever a message weighs.
  */
 export const FRESH_MAX = 1000;
 export const FRESH_MAX_BYTES = 8 * 1024 * 1024;
@@ -127,7 +127,7 @@ export class Forwarder {
   /** Messages waiting for their retry time. */
   private waitingRetry = 0;
   private fresh: Fresh[][] = [[], [], []];
-  private freshBytes = [0, 0, 0];
+  private freshBytes = 0;
   private pumpTimer: unknown;
   private tokens: { msgs: number; bytes: number; at: number };
   private alerted = new Set<string>();
@@ -184,10 +184,10 @@ export class Forwarder {
     if (enc.exact) {
       const q = this.fresh[priority];
       const size = enc.data.length;
-      if (q.length < FRESH_MAX && this.freshBytes[priority] + size <= FRESH_MAX_BYTES) {
+      if (q.length < FRESH_MAX && this.freshBytes + size <= FRESH_MAX_BYTES) {
         entry = { data: enc.data, msg: enc.copy };
         q.push(entry);
-        this.freshBytes[priority] += size;
+        this.freshBytes += size;
       }
     }
     this.counters.in++;
@@ -439,7 +439,7 @@ export class Forwarder {
     if (n > 0) {
       let bytes = 0;
       for (let i = 0; i < n; i++) bytes += q[i].data.length;
-      this.freshBytes[r.priority] -= bytes;
+      this.freshBytes -= bytes;
       q.splice(0, n);
     }
     return found;
@@ -575,7 +575,7 @@ export class Forwarder {
     this.ackTimer = undefined;
     this.waitingRetry = 0;
     this.fresh = [[], [], []];
-    this.freshBytes = [0, 0, 0];
+    this.freshBytes = 0;
     if (this.retryTimer) this.io.clearTimer(this.retryTimer);
     if (this.pumpTimer) this.io.clearTimer(this.pumpTimer);
     this.flights.clear();

@@ -451,6 +451,14 @@ describe("forwarder", () => {
     assert.equal(kept, Math.floor(FRESH_MAX_BYTES / (1 << 20)) - 1, "8 MiB of 1 MiB messages (each a little over 1 MiB stored)");
     assert.equal(big.sent[0].payload, heavy[0]);
     big.sent.forEach((m, k) => assert.deepEqual(m.payload, heavy[k]));
+
+    // The byte bound is shared by the priorities: P0 alarms and P2 bulk together keep at most 8 MiB.
+    const mixed = make();
+    mixed.fwd.setOnline(false);
+    const both = Array.from({ length: 12 }, (_, k) => ({ priority: k % 2 ? "P2" : "P0", payload: { deviceId: "d", timestamp: `t${k}`, v: "x".repeat(1 << 20) } }));
+    await Promise.all(both.map((m) => mixed.fwd.store({ ...m })));
+    mixed.fwd.setOnline(true);
+    assert.equal(mixed.sent.filter((m) => both.some((b) => b.payload === m.payload)).length, Math.floor(FRESH_MAX_BYTES / (1 << 20)) - 1);
   });
 
   it("a canonical reading's default key is derived again, not stored: its record holds no key", async () => {
