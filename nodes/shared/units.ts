@@ -79,9 +79,25 @@ export function canConvert(from: string, to: string): boolean {
   return a !== undefined && b !== undefined && a.dim === b.dim;
 }
 
+/**
+ * The temperature scales' conversions in their textbook form. The generic affine form (v × k + c, with c made from
+ * both scales' offsets from absolute zero) cancels badly: 32 °F came out as 7e-15 °C and 41 °F, the FDA's
+ * cold-holding limit, as 5.000000000000007 °C, so a `max: 5` rule flagged a compliant reading.
+ */
+const EXACT: Record<string, (v: number) => number> = {
+  "degF>Cel": (v) => ((v - 32) * 5) / 9,
+  "Cel>degF": (v) => (v * 9) / 5 + 32,
+  "degF>K": (v) => ((v + 459.67) * 5) / 9,
+  "K>degF": (v) => (v * 9) / 5 - 459.67,
+  "Cel>K": (v) => v + 273.15,
+  "K>Cel": (v) => v - 273.15,
+};
+
 /** A function converting values from `from` to `to`; throws a ConfigError if they do not convert. */
 export function converter(from: string, to: string): (v: number) => number {
   if (from === to) return (v) => v;
+  const exact = EXACT[`${from}>${to}`];
+  if (exact) return exact;
   const a = CONVERTIBLE[from];
   const b = CONVERTIBLE[to];
   if (!a) throw new ConfigError(`unit "${from}" is not a unit this package converts`);
