@@ -7,6 +7,7 @@ import type { NodeAPI, NodeMessageInFlow } from "node-red";
 import { errorMessage, InputError } from "../shared/errors";
 import { nodeStateDir, registerNode, type Msg } from "../shared/node-runtime";
 import { StateFile } from "../shared/state-file";
+import { receivedAtMs } from "../shared/time";
 import { Aggregator, type Aggregate, type AggregatorState, type Rejected } from "./aggregator";
 import { rejectedMessages } from "./output";
 import { parseAggregates, parseAggregateWindowConfig, previewOf, type AggregatorConfig } from "./config";
@@ -30,19 +31,6 @@ function* timedParts(parts: Iterator<string>, spent: (ms: number) => void): Gene
     if (r.done) return;
     yield r.value;
   }
-}
-
-/**
- * msg.receivedAt as epoch ms (the contract), or undefined when it is not a time. A number below 1e11 can only be
- * epoch seconds (as a device or a function node may give it); an ISO 8601 text with an offset is accepted too.
- */
-function receivedAtOf(v: unknown): number | undefined {
-  if (typeof v === "number" && Number.isFinite(v) && v > 0) return v < 1e11 ? v * 1000 : v;
-  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(v)) {
-    const ms = Date.parse(v);
-    if (Number.isFinite(ms) && ms > 0) return ms;
-  }
-  return undefined;
 }
 
 export = (RED: NodeAPI) => {
@@ -170,7 +158,7 @@ export = (RED: NodeAPI) => {
           }
           const items = Array.isArray(msg.payload) ? msg.payload : [msg.payload];
           // when the gateway first received these readings (the wall clock when no one said)
-          const rcv = receivedAtOf(msg.receivedAt) ?? Date.now();
+          const rcv = receivedAtMs(msg.receivedAt) ?? Date.now();
           const finish = (aggregates: Aggregate[], rejected: Rejected[]) => {
             save();
             showStatus();

@@ -82,6 +82,22 @@ export function checkTimeRange(ms: number, what: string, shown: string): number 
   throw new InputError(`${what} ${shown} ${why}: a reading's timestamp is UTC between years 0000 and 9999`, "bad timestamp");
 }
 
+/**
+ * `msg.receivedAt` (when the gateway first received the data) as epoch ms, or undefined when it is not a time.
+ * Epoch milliseconds is the contract; a number below 1e11 can only be epoch seconds (1e11 ms is March 1973, 1e11 s
+ * is the year 5138), as a device or a function node may give it, so it is taken as seconds. An ISO 8601 text with
+ * an offset is accepted too. validate judges clock drift by it and aggregate-window stamps its windows with it, so
+ * both read it here.
+ */
+export function receivedAtMs(v: unknown): number | undefined {
+  if (typeof v === "number" && Number.isFinite(v) && v > 0) return v < EPOCH_SECONDS_LIMIT ? v * 1000 : v;
+  if (typeof v === "string" && /^\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(v)) {
+    const ms = Date.parse(v);
+    if (Number.isFinite(ms) && ms > 0) return ms;
+  }
+  return undefined;
+}
+
 function fromEpoch(n: number, what: string): number {
   if (!Number.isFinite(n) || n < 0) throw new InputError(`${what} ${n} is not a valid epoch time`, "bad timestamp");
   const ms = n < EPOCH_SECONDS_LIMIT ? n * 1000 : n;

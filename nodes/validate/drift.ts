@@ -6,6 +6,8 @@
  * 60 s to an hour it is replaced by the gateway's time, the original kept; beyond an hour the reading is rejected
  * and the meter flagged for maintenance. Future timestamps are drift too.
  */
+import { receivedAtMs } from "../shared/time";
+
 export type DriftAction = "correct" | "flag" | "reject";
 
 export interface DriftPolicy {
@@ -35,16 +37,7 @@ export function checkDrift(timestampMs: number, referenceMs: number, policy: Dri
   return { kind: policy.action, driftSeconds, band: "between" };
 }
 
-/**
- * The reference time of a message: `msg.receivedAt` when it is a time, else `now`. Epoch milliseconds is the
- * contract; a number below 1e11 can only be epoch seconds (1e11 ms is March 1973, 1e11 s is the year 5138), as a
- * device or a function node may give it, so it is taken as seconds. An ISO 8601 text with an offset is accepted too.
- */
+/** The reference time of a message: `msg.receivedAt` when it is a time (see receivedAtMs), else `now`. */
 export function referenceTime(receivedAt: unknown, now: number): number {
-  if (typeof receivedAt === "number" && Number.isFinite(receivedAt) && receivedAt > 0) return receivedAt < 1e11 ? receivedAt * 1000 : receivedAt;
-  if (typeof receivedAt === "string" && /\d{4}-\d{2}-\d{2}T.*(Z|[+-]\d{2}:?\d{2})$/.test(receivedAt)) {
-    const ms = Date.parse(receivedAt);
-    if (Number.isFinite(ms)) return ms;
-  }
-  return now;
+  return receivedAtMs(receivedAt) ?? now;
 }

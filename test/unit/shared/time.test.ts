@@ -1,6 +1,6 @@
-import { it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { isoUtc, parseTimestamp, type TimeOptions } from "../../../nodes/shared/time";
+import { isoUtc, parseTimestamp, receivedAtMs, type TimeOptions } from "../../../nodes/shared/time";
 import { InputError } from "../../../nodes/shared/errors";
 
 const berlin: TimeOptions = { zone: "Europe/Berlin", ambiguous: "earlier", skipped: "shift" };
@@ -69,4 +69,16 @@ it("a time a canonical timestamp cannot carry (beyond year 9999) is an InputErro
   // still 9999 on a New York wall clock, already 10000 in UTC
   beyond("9999-12-31T23:30:00", /"9999-12-31T23:30:00" in America\/New_York/, { ...utc, zone: "America/New_York" });
   assert.equal(iso("9999-12-31T23:59:59.999Z"), "9999-12-31T23:59:59.999Z");
+});
+
+describe("receivedAtMs: msg.receivedAt as validate and aggregate-window both read it", () => {
+  it("epoch ms as is, epoch seconds (below 1e11) times 1000, ISO 8601 with an offset; anything else is not a time", () => {
+    assert.equal(receivedAtMs(1_770_560_100_000), 1_770_560_100_000);
+    assert.equal(receivedAtMs(1_770_560_100), 1_770_560_100_000);
+    assert.equal(receivedAtMs("2026-02-08T14:15:00Z"), Date.parse("2026-02-08T14:15:00Z"));
+    assert.equal(receivedAtMs("2026-02-08T15:15:00+01:00"), Date.parse("2026-02-08T14:15:00Z"));
+    for (const v of [0, -5, NaN, Infinity, "2026-02-08T14:15:00", "x2026-02-08T14:15:00Z", "soon", null, undefined, {}, true]) {
+      assert.equal(receivedAtMs(v), undefined, String(v));
+    }
+  });
 });
