@@ -47,6 +47,25 @@ describe("the dashboard's controls and tables (flows/09 with flows/03's ctl-mete
     }
   });
 
+  it("every link between the demo's tabs names its other end on both sides (the editor draws a link from both ends)", () => {
+    const all = [
+      ...fs.readdirSync(path.join(ROOT, "flows")).filter((f) => f.endsWith(".json")).map((f) => flowFile(f)),
+      ...fs.readdirSync(path.join(ROOT, "examples", "deployments")).map((f) => JSON.parse(fs.readFileSync(path.join(ROOT, "examples", "deployments", f), "utf8")) as Msg[]),
+    ].flat();
+    const links = all.filter((n) => n.type === "link in" || n.type === "link out");
+    const byId = new Map(links.map((n) => [n.id as string, n]));
+    let pairs = 0;
+    for (const n of links) {
+      for (const other of n.links as string[]) {
+        const o = byId.get(other);
+        assert.ok(o, `${n.id} links to ${other}, which no tab has`);
+        assert.ok((o.links as string[]).includes(n.id), `${other} does not name ${n.id} back`);
+        pairs++;
+      }
+    }
+    assert.equal(pairs, 2 * 13, "the contract's twelve links and flows/01 to 02, each seen from both ends");
+  });
+
   it("a meter fault pressed on the Trainer page reaches meter-sim for the chosen meter: its next read fails, the others' do not", async () => {
     const flow = [
       { id: "tab", type: "tab" },
