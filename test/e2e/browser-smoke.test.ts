@@ -351,7 +351,7 @@ describe("editor smoke test in Chromium (Node-RED 4.1)", () => {
     // Node-RED's markdown has a description-list extension that swallows text between a colon and a later
     // colon when a parenthesis sits between them ("Click **cut the link**: the node (...) ... Click ...:").
     const comments: { where: string; info: string }[] = [];
-    for (const dir of ["examples", "flows"]) {
+    for (const dir of ["examples", path.join("examples", "deployments"), "flows"]) {
       for (const f of fs.readdirSync(path.join(ROOT, dir)).filter((x) => x.endsWith(".json"))) {
         const flow = JSON.parse(fs.readFileSync(path.join(ROOT, dir, f), "utf8")) as { id: string; type: string; name?: string; info?: string }[];
         for (const n of flow) {
