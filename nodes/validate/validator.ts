@@ -905,9 +905,11 @@ export class Validator {
       if (spec.hours >= 0 && Array.isArray(s.hours)) {
         for (let h = 0; h < 24 && h < s.hours.length; h++) {
           const x = s.hours[h];
-          if (isBaseline(x)) b.set(x, at + spec.hours + 3 * h);
+          if (isBaseline(x)) {
+            b.set(x, at + spec.hours + 3 * h);
+            fed = true;
+          }
         }
-        fed = true;
       }
     }
     dev.layout = layout;

@@ -50,6 +50,23 @@ describe("validate: the saved state across versions", () => {
     assert.deepEqual(replay(b), fixture.outcomes);
   });
 
+  it("a device restored with no baseline and no recent value counts as not fed: a reset of every device forgets none", () => {
+    // A saved sigma-by-hour slot whose hours are all empty (null) gives nothing to forget.
+    const v = engine();
+    const state = {
+      version: 2,
+      devices: { "m-9": { h: fixture.loadedAt, c: { passed: 0, flagged: 0, rejected: 0, duplicates: 0 }, m: { powerActive: { v: [], r: 0, hr: new Array(24).fill(null) } } } },
+      dedup: {},
+      totals: {},
+      rules: fixture.state.rules,
+    } as unknown as ValidatorState;
+    v.load(state, fixture.loadedAt);
+    assert.equal(v.reset(), 0, "nothing was restored, so nothing is forgotten");
+    const w = engine();
+    w.load(structuredClone(fixture.state), fixture.loadedAt);
+    assert.ok(w.reset() >= 1, "devices with baselines are forgotten");
+  });
+
   it("jsonParts is toJSON as text, in parts of a few devices each, whatever the part size", () => {
     const a = engine();
     a.load(structuredClone(fixture.state), fixture.loadedAt);
