@@ -36,12 +36,12 @@ export = (RED: NodeAPI) => {
     },
     create({ config, status, t }) {
       const normalizer = createNormalizer(config);
-      // The last reading, and its status texts, made (measurements counted, text translated) only when the status
-      // is drawn.
-      let last: CanonicalReading | undefined;
-      const count = () => (last ? Object.keys(last.measurements).length : 0);
-      const okText = () => t("meter-normalize.status.ok", { count: count() });
-      const qualityText = () => t("meter-normalize.status.quality", { count: count(), quality: last?.quality ?? "" });
+      // What the status shows of the last reading, kept as it left (a node downstream may change the reading once
+      // it is sent); the texts are translated only when the status is drawn.
+      let count = 0;
+      let quality = "";
+      const okText = () => t("meter-normalize.status.ok", { count });
+      const qualityText = () => t("meter-normalize.status.quality", { count, quality });
       return {
         input(msg, send) {
           const results = normalizer.normalize(msg, Date.now());
@@ -51,7 +51,9 @@ export = (RED: NodeAPI) => {
           const out = toOutput(results);
           msg.payload = out.payload;
           msg.topic = out.topic;
-          last = results[results.length - 1].reading;
+          const last: CanonicalReading = results[results.length - 1].reading;
+          count = Object.keys(last.measurements).length;
+          quality = last.quality;
           let good = true;
           for (let k = 0; k < results.length && good; k++) good = results[k].reading.quality === "GOOD";
           if (good) status.ok(okText);
