@@ -13,7 +13,7 @@
  *   windows of a device quiet for `correctionHours` of wall-clock time (nothing can be replayed for them any more).
  * - Duplicates (the same device and timestamp again: a replay, a second delivery) are counted once.
  */
-import { validateReading, worseQuality, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource, type ReadingWindow } from "../shared/canonical-reading";
+import { timestampMs, validateReading, worseQuality, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource, type ReadingWindow } from "../shared/canonical-reading";
 import { isoUtc } from "../shared/time";
 import { isRec } from "../shared/util";
 import { tidy } from "../shared/number";
@@ -1079,45 +1079,23 @@ function receivedOf(w: Win): number {
 }
 
 const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-const DAYS = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
-
-/** The n digits of s at i as a number; -1 when one is not a digit. */
-function digits(s: string, i: number, n: number): number {
-  let v = 0;
-  for (let k = i; k < i + n; k++) {
-    const c = s.charCodeAt(k) - 48;
-    if (c < 0 || c > 9) return -1;
-    v = v * 10 + c;
-  }
-  return v;
-}
-
 let lastIso = "";
 let lastIsoMs = NaN;
 
 /**
  * A canonical timestamp ("2026-03-08T05:00:00.000Z", the form isoUtc writes) as epoch ms; NaN for any other text
- * or an impossible date. By hand, and the last one remembered: every reading of a poll cycle has the same time.
+ * or an impossible date. The shared timestampMs, and the last one remembered: every reading of a poll cycle has the
+ * same time.
  */
 export function isoMs(s: string): number {
   if (s === lastIso) return lastIsoMs;
-  if (s.length !== 24 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(10) !== 84 || s.charCodeAt(13) !== 58 || s.charCodeAt(16) !== 58 || s.charCodeAt(19) !== 46 || s.charCodeAt(23) !== 90) return NaN;
-  const y = digits(s, 0, 4);
-  const mo = digits(s, 5, 2);
-  const d = digits(s, 8, 2);
-  const h = digits(s, 11, 2);
-  const mi = digits(s, 14, 2);
-  const se = digits(s, 17, 2);
-  const ms = digits(s, 20, 3);
-  if (y < 0 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 || se > 59 || ms < 0) return NaN;
-  const leap = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0);
-  if (d > DAYS[mo - 1] + (leap ? 1 : 0)) return NaN;
-  let t: number;
-  if (y < 100) {
-    // Date.UTC reads years 0-99 as 1900-1999
+  let t = timestampMs(s);
+  if (t !== t) {
+    // Years 0-99 (Date.UTC reads them as 1900-1999), or not a canonical timestamp at all.
+    if (!TIMESTAMP.test(s)) return NaN;
     t = Date.parse(s);
-    if (!TIMESTAMP.test(s) || isoUtc(t) !== s) return NaN;
-  } else t = Date.UTC(y, mo - 1, d, h, mi, se, ms);
+    if (t !== t || isoUtc(t) !== s) return NaN;
+  }
   lastIso = s;
   lastIsoMs = t;
   return t;

@@ -179,12 +179,20 @@ export function validateReading(x: unknown): ReadingCheck {
  * the schema says number, a measurements object whose keys are all inherited, a year before 0100), it answers
  * NaN and leaves the decision to validateReading's ajv path.
  */
-export function readingTime(x: unknown): number {
+/** Where readingTime lists a reading's measurements as it checks them, so that the caller walks them once. */
+export interface MeasurementList {
+  /** The measurements' names, in their order. */
+  names: string[];
+  /** The measurements in the same order, when given (written from index 0; entries past names.length are stale). */
+  ms?: unknown[];
+}
+
+export function readingTime(x: unknown, out?: MeasurementList): number {
   if (!isObj(x)) return NaN;
   const r = x as Record<string, unknown>;
   const id = r.deviceId;
   if (typeof id !== "string" || id.length === 0 || !isQuality(r.quality)) return NaN;
-  const ms = instant(r.timestamp);
+  const ms = timestampMs(r.timestamp);
   if (ms !== ms) return NaN;
   const ms2 = r.measurements;
   if (!isObj(ms2)) return NaN;
@@ -192,18 +200,26 @@ export function readingTime(x: unknown): number {
   // As ajv walks additionalProperties and propertyNames: every enumerable key. minProperties counts own keys:
   // the first key for-in gives is an own one when there is any.
   let first = true;
+  const names: string[] | undefined = out ? [] : undefined;
+  const list = out?.ms;
   for (const name in measurements) {
     if (first) {
       if (!Object.prototype.hasOwnProperty.call(measurements, name)) return NaN;
       first = false;
     }
-    if (name.length === 0 || !isMeasurement(measurements[name])) return NaN;
+    const m = measurements[name];
+    if (name.length === 0 || !isMeasurement(m)) return NaN;
+    if (names) {
+      if (list) list[names.length] = m;
+      names.push(name);
+    }
   }
   if (first) return NaN;
   if (r.flags !== undefined && !isFlags(r.flags)) return NaN;
   if (r.source !== undefined && !isSource(r.source)) return NaN;
   if (r.meta !== undefined && !isMeta(r.meta)) return NaN;
   if (r.window !== undefined && !isWindow(r.window)) return NaN;
+  if (out && names) out.names = names;
   return ms;
 }
 
@@ -334,11 +350,11 @@ function num(s: string, at: number, n: number): number {
 }
 
 /**
- * Epoch ms of a timestamp of the schema's shape that names a real UTC instant (what Date.parse reads back to the
- * same text: no February 30, no 24:00, no second 60), else NaN. Years before 0100 are NaN here (Date.UTC reads
- * 0-99 as 1900-1999); ajv's path decides them.
+ * Epoch ms of a timestamp of the schema's shape ("2026-03-08T05:00:00.000Z", what isoUtc writes) that names a real
+ * UTC instant (what Date.parse reads back to the same text: no February 30, no 24:00, no second 60), else NaN.
+ * Years before 0100 are NaN here (Date.UTC reads 0-99 as 1900-1999); the caller asks Date.parse or ajv for them.
  */
-function instant(t: unknown): number {
+export function timestampMs(t: unknown): number {
   if (!isIsoShape(t)) return NaN;
   const s = t as string;
   const year = num(s, 0, 4);

@@ -14,11 +14,10 @@
  * before the next, so a duplicate in the same array as its original is caught.
  */
 import { DateTime } from "luxon";
-import { type CanonicalReading, type Measurement, type Quality, validateReading, worseQuality } from "../shared/canonical-reading";
+import { type CanonicalReading, type Measurement, type Quality, readingTime, validateReading, worseQuality } from "../shared/canonical-reading";
 import { isoUtc } from "../shared/time";
 import { DedupStore, deltasToTimes, measurementHash, nameSeed, timesToDeltas, unitSeed, type DedupState, type Deltas } from "./dedup";
 import { checkDrift, type DriftPolicy } from "./drift";
-import { fastReadingTime } from "./fast-check";
 import { rulesFor, type CompiledRule, type RuleAction } from "./rules";
 import { addValueAt, spikeOf, type Baseline } from "./welford";
 
@@ -285,9 +284,9 @@ export class Validator {
   }
 
   private one(x: unknown, referenceMs: number, now: number, out: Outcome): void {
-    // The common shape is checked by hand; anything else (and every error message) is ajv's.
+    // The schema written out by hand (shared with validateReading); what it leaves to ajv, and every error message, is ajv's.
     const names0 = this.shape;
-    let ts = fastReadingTime(x, names0);
+    let ts = readingTime(x, names0);
     if (ts !== ts) {
       const check = validateReading(x);
       if (!check.ok) {

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
 import Ajv from "ajv";
-import { canonicalReadingSchema, readingKey, readingTime, validateReading, type CanonicalReading } from "../../../nodes/shared/canonical-reading";
+import { canonicalReadingSchema, readingKey, readingTime, timestampMs, validateReading, type CanonicalReading } from "../../../nodes/shared/canonical-reading";
 import * as root from "../../../nodes/shared/index";
 import { createNormalizer, parseMeterNormalizeConfig } from "../../../nodes/meter-normalize/normalizer";
 import { FIXTURES, fixture } from "../../helpers/fixtures";
@@ -182,4 +182,22 @@ it("readingTime reads every real instant of the timestamp shape as Date.parse do
     else assert.equal(got, ms, t);
     assert.equal(validateReading({ ...GOOD, timestamp: t }).ok, real, t);
   }
+});
+
+it("readingTime lists the measurements it checked (names and objects, in order) for a caller that walks them once, and only for a reading it accepts", () => {
+  const out = { names: ["stale"], ms: ["stale", "stale", "stale"] as unknown[] };
+  const r = { ...GOOD, measurements: { b: { value: 1 }, a: { value: "x" } } };
+  assert.equal(readingTime(r, out), Date.parse(GOOD.timestamp));
+  assert.deepEqual(out.names, ["b", "a"]);
+  assert.deepEqual(out.ms.slice(0, 2), [r.measurements.b, r.measurements.a]);
+  assert.equal(out.ms[0], r.measurements.b, "the reading's own objects, not copies");
+  const names = { names: ["kept"] };
+  assert.ok(Number.isNaN(readingTime({ ...GOOD, measurements: { a: { value: 1 }, "": { value: 2 } } }, names)));
+  assert.deepEqual(names.names, ["kept"], "a refused reading leaves the list as it was");
+});
+
+it("timestampMs: the canonical timestamp of a real UTC instant, else NaN (RFC 3339 section 5.7: no February 30, no 24:00, no :60)", () => {
+  for (const t of ["2026-02-08T14:15:00.000Z", "2024-02-29T00:00:00.000Z", "2000-02-29T12:00:00.000Z", "9999-12-31T23:59:59.999Z"]) assert.equal(timestampMs(t), Date.parse(t), t);
+  for (const t of ["2026-02-30T00:00:00.000Z", "2026-02-08T24:00:00.000Z", "2026-02-08T14:15:60.000Z", "2026-13-01T00:00:00.000Z", "2025-02-29T00:00:00.000Z", "1900-02-29T00:00:00.000Z", "2026-02-08T14:15:00.000+00:00", "2026-02-08T14:15:00Z", "0050-06-15T01:02:03.004Z", 42, null])
+    assert.ok(Number.isNaN(timestampMs(t)), String(t));
 });
