@@ -13,7 +13,7 @@
  *   windows of a device quiet for `correctionHours` of wall-clock time (nothing can be replayed for them any more).
  * - Duplicates (the same device and timestamp again: a replay, a second delivery) are counted once.
  */
-import { timestampMs, validateReading, worseQuality, type CanonicalReading, type Measurement, type Quality, type ReadingMeta, type ReadingSource, type ReadingWindow } from "../shared/canonical-reading";
+import { readingTime, timestampMs, validateReading, worseQuality, type CanonicalReading, type MeasurementList, type Measurement, type Quality, type ReadingMeta, type ReadingSource, type ReadingWindow } from "../shared/canonical-reading";
 import { isoUtc } from "../shared/time";
 import { isRec } from "../shared/util";
 import { tidy } from "../shared/number";
@@ -218,7 +218,7 @@ export class Aggregator {
     for (let j = 0; j < items.length; j++) {
       const item = items[j];
       let r: CanonicalReading;
-      if (isPlainReading(item)) r = item;
+      if (isReading(item)) r = item;
       else {
         const check = validateReading(item);
         if (!check.ok) {
@@ -338,7 +338,7 @@ export class Aggregator {
   private addRaw(d: Device, r: CanonicalReading, rcv: number): Omit<Rejected, "item"> | undefined {
     let t = isoMs(r.timestamp);
     if (t !== t) t = Date.parse(r.timestamp); // a timestamp the schema accepts in another form
-    // The reading's measurements in their order (isPlainReading listed them already), and the device's layout when
+    // The reading's measurements in their order (isReading listed them already), and the device's layout when
     // the reading is shaped as its last one, else a new one.
     const ms = r.measurements;
     if (r !== listed.of) listMeasurements(ms);
@@ -1025,7 +1025,6 @@ function findWin(wins: readonly Win[], start: number): number {
   return lo;
 }
 
-const QUALITY_LIST: readonly Quality[] = ["GOOD", "ESTIMATED", "SUSPECT", "BAD"];
 /** The stats of column c of a window's accumulators; undefined when it holds no value (not even a BAD one). */
 function columnStats(b: Float64Array, c: number | undefined, unit: string | null): PartStats | undefined {
   if (c === undefined || c * STRIDE >= b.length) return undefined;
@@ -1100,54 +1099,26 @@ export function isoMs(s: string): number {
   lastIsoMs = t;
   return t;
 }
-const QUALITY_SET = new Set<unknown>(QUALITY_LIST);
-const PROTOCOLS = new Set<unknown>(["modbus", "bacnet", "senml", "json"]);
 
 /**
- * The common shape of a raw reading, checked by hand: a strict subset of what the schema accepts (anything else,
- * an aggregate with `window` included, goes through the schema, which also names what is wrong). The schema check
- * is most of the cost of a reading otherwise.
+ * A canonical reading (raw, or an aggregate to merge), checked by the shared hand-written schema (readingTime), its
+ * measurements listed in `listed` as they are checked. False leaves the decision, and the error text, to the schema
+ * check (validateReading), which is most of the cost of a reading otherwise.
  */
-export function isPlainReading(x: unknown): x is CanonicalReading {
+const checked: MeasurementList = { names: [], ms: [] };
+export function isReading(x: unknown): x is CanonicalReading {
   listed.of = undefined;
-  if (!isRec(x)) return false;
-  for (const k in x) if (k !== "deviceId" && k !== "timestamp" && k !== "measurements" && k !== "quality" && k !== "source") return false;
-  const { deviceId, timestamp, measurements, quality, source } = x;
-  if (typeof deviceId !== "string" || deviceId === "" || !QUALITY_SET.has(quality)) return false;
-  if (typeof timestamp !== "string" || Number.isNaN(isoMs(timestamp))) return false;
-  if (!isRec(measurements)) return false;
-  let count = 0;
-  for (const name in measurements) {
-    if (name === "") return false;
-    const m = measurements[name];
-    if (!isRec(m)) return false;
-    listed.names[count] = name;
-    listed.mms[count] = m as unknown as Measurement;
-    for (const k in m) {
-      const v = m[k];
-      if (k === "value") {
-        if (v !== null && !(typeof v === "number" && Number.isFinite(v)) && typeof v !== "string" && typeof v !== "boolean") return false;
-      } else if (k === "unit") {
-        if (typeof v !== "string" || v === "") return false;
-      } else if (k === "quality") {
-        if (!QUALITY_SET.has(v)) return false;
-      } else return false;
-    }
-    if (!("value" in m)) return false;
-    count++;
-  }
-  if (count === 0) return false;
-  if (source !== undefined) {
-    if (!isRec(source) || !PROTOCOLS.has(source.protocol)) return false;
-    for (const k in source) if (k !== "protocol" && !(k === "mapId" && typeof source.mapId === "string") && !(k === "mapVersion" && typeof source.mapVersion === "string")) return false;
-  }
-  listed.n = count;
+  const t = readingTime(x, checked);
+  if (t !== t) return false;
+  listed.names = checked.names;
+  listed.mms = checked.ms as Measurement[];
+  listed.n = checked.names.length;
   listed.of = x;
   return true;
 }
 
 /**
- * The measurements of the reading being added, in their order: names and objects. isPlainReading lists them as
+ * The measurements of the reading being added, in their order: names and objects. isReading lists them as
  * it checks them (`of` is then that reading), so the aggregator walks a reading's properties once.
  */
 const listed: { of: unknown; n: number; names: string[]; mms: Measurement[] } = { of: undefined, n: 0, names: [], mms: [] };

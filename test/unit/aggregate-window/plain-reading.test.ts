@@ -1,10 +1,10 @@
 /**
- * The hand-written fast check of a raw reading accepts nothing the canonical schema refuses (it may send more to
- * the schema than it needs to, never less).
+ * aggregate-window's fast reading check (the shared hand-written schema, readingTime) accepts nothing the canonical
+ * schema refuses (it may send more to the schema than it needs to, never less), and takes the shapes the nodes send.
  */
 import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import { isoMs, isPlainReading } from "../../../nodes/aggregate-window/aggregator";
+import { isoMs, isReading } from "../../../nodes/aggregate-window/aggregator";
 import { validateReading } from "../../../nodes/shared/canonical-reading";
 
 const good = {
@@ -49,12 +49,16 @@ describe("aggregate-window: the fast reading check", () => {
     it(`${name}: accepted only if the schema accepts it`, () => {
       const x = v && typeof v === "object" && !Array.isArray(v) ? JSON.parse(JSON.stringify(v, (_k, val) => (typeof val === "number" && !Number.isFinite(val) ? String(val) : val))) : v;
       const raw = name === "NaN" || name === "Infinity" ? v : x;
-      if (isPlainReading(raw)) assert.ok(validateReading(raw).ok, `the schema refuses ${name}`);
+      if (isReading(raw)) assert.ok(validateReading(raw).ok, `the schema refuses ${name}`);
     });
   it("accepts the common shape (so the fast path is taken)", () => {
-    assert.equal(isPlainReading(good), true);
-    assert.equal(isPlainReading({ ...good, source: undefined }), true);
+    assert.equal(isReading(good), true);
+    assert.equal(isReading({ ...good, source: undefined }), true);
     assert.ok(validateReading({ ...good, source: undefined }).ok);
+    // What validate passes on: flags, a corrected time in source, meta; and an aggregate to merge.
+    const flagged = { ...good, flags: ["time-corrected"], meta: { site: "s" }, source: { protocol: "modbus", table: "holding", address: 40001, quantity: 40, originalTimestamp: good.timestamp }, measurements: { e: { value: 1, flags: ["spike"], quality: "SUSPECT" } } };
+    assert.ok(validateReading(flagged).ok);
+    assert.equal(isReading(flagged), true);
   });
 });
 
