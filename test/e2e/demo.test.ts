@@ -19,7 +19,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "mocha";
 import mqtt from "mqtt";
-import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, type NodeRedInstance } from "./helpers";
+import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, sleep, waitFor, type NodeRedInstance } from "./helpers";
 
 
 interface Reading {
@@ -28,16 +28,6 @@ interface Reading {
   measurements: Record<string, { value: unknown; unit?: string }>;
   quality: string;
 }
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The lab's simulated start: a month's first day at midnight, so its first hours are billed in that month. */
 const LAB_START = "2026-03-01T00:00:00Z";

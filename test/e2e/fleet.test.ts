@@ -28,7 +28,7 @@ import { parseDiagnoseConfig } from "../../nodes/lwm2m-diagnose/config";
 import { Diagnoser } from "../../nodes/lwm2m-diagnose/diagnoser";
 import type { HistoryState } from "../../nodes/lwm2m-diagnose/history";
 import { StateFile } from "../../nodes/shared/state-file";
-import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, type NodeRedInstance } from "./helpers";
+import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, sleep, waitFor, type NodeRedInstance } from "./helpers";
 
 type Any = any;
 
@@ -40,15 +40,6 @@ const ids = Array.from({ length: COUNT }, (_, i) => `dev-${i + 1}`);
 const profileOf = (ep: string) => PROFILES[(Number(ep.slice(4)) - 1) % PROFILES.length];
 const hardwareOf = (ep: string) => HARDWARE[(Number(ep.slice(4)) - 1) % HARDWARE.length];
 const SALT = "campaign-2.0.0"; // the campaign function's salt: it fixes the canary
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000, show?: () => unknown): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${show ? `: ${JSON.stringify(show())}` : ""}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Debug {
   id: string;

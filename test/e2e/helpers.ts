@@ -410,3 +410,14 @@ export function saveLog(name: string, text: string): void {
 export function since(start: number): string {
   return `${((Date.now() - start) / 1000).toFixed(1)}s`;
 }
+
+/** Poll `cond` every 50 ms until it holds; past `timeoutMs`, throw naming `what` (and `show()`, when given). */
+export async function waitFor(cond: () => boolean, what: string, timeoutMs = 30_000, show?: () => unknown): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${show ? `: ${JSON.stringify(show())}` : ""}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

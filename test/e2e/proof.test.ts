@@ -22,7 +22,7 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { after, before, describe, it } from "mocha";
 import mqtt from "mqtt";
-import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, type NodeRedInstance } from "./helpers";
+import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, sleep, waitFor, type NodeRedInstance } from "./helpers";
 
 /** March 30 22:00: March 31, the day of the outage, is whole; April's first hours close March's bills. */
 const START = "2026-03-30T22:00:00Z";
@@ -53,15 +53,6 @@ interface Arrival {
   body: Record<string, unknown>;
   at: number;
 }
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class Run {
   nr?: NodeRedInstance;

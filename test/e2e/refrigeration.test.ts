@@ -21,7 +21,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, describe, it } from "mocha";
 import mqtt from "mqtt";
-import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, type NodeRedInstance } from "./helpers";
+import { ROOT, childEnv, freePort, launchNodeRed, logProblems, makeTempDir, removeDir, saveLog, sleep, waitFor, type NodeRedInstance } from "./helpers";
 
 const START = "2026-02-08T06:00:00Z";
 /** A simulated day in 15 s of real time (the replay itself is paced in real time: 100 kbps). */
@@ -54,15 +54,6 @@ interface Arrival { topic: string; body: Record<string, unknown>; at: number }
 /** The log lines of this tab's nodes ("[type:name]"), so the other tabs' troubles are their own tests' business. */
 const TAB = JSON.parse(fs.readFileSync(path.join(ROOT, "examples", "deployments", "04-retail-refrigeration.json"), "utf8")) as { type: string; name?: string }[];
 const ours = (line: string) => TAB.some((n) => n.name && line.includes(`[${n.type}:${n.name}]`));
-
-async function waitFor(cond: () => boolean, what: string, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe("the seeds' retail refrigeration: a 24-hour uplink outage of a store, in simulated time (npm start's tab 04)", () => {
   let tmp: string | undefined;
