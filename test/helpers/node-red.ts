@@ -12,7 +12,10 @@
  * with two Catch nodes would register "catch" twice and fail. The helper takes those three from Node's module
  * cache; before the helper is initialised, their cached exports are made idempotent per runtime API object.
  */
+import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
+import { after, afterEach, before } from "mocha";
 import helper from "node-red-node-test-helper";
 
 export type Msg = Record<string, any>;
@@ -70,6 +73,30 @@ export function logged(level: "error" | "warn" | "info"): string[] {
 
 export function unload(): Promise<void> {
   return helper.unload() as Promise<void>;
+}
+
+/**
+ * The hooks of a suite whose nodes keep state under Node-RED's user directory: a fresh temporary one for the suite
+ * (`init({ userDir })`), Node-RED's HTTP server when `server` is set, every flow unloaded after each test, and at the
+ * end the default settings back and the directory removed. Call it in the `describe` body; `dir` is set once the
+ * suite's `before` hooks have run.
+ */
+export function useTempUserDir(prefix: string, opts: { server?: boolean } = {}): { readonly dir: string } {
+  const ud = { dir: "" };
+  before(() => {
+    ud.dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    init({ userDir: ud.dir });
+  });
+  if (opts.server) {
+    before(() => new Promise<void>((r) => helper.startServer(r)));
+    after(() => new Promise<void>((r) => helper.stopServer(r)));
+  }
+  after(() => {
+    init();
+    fs.rmSync(ud.dir, { recursive: true, force: true });
+  });
+  afterEach(() => unload());
+  return ud;
 }
 
 export function getNode(id: string): any {

@@ -1,12 +1,11 @@
 // lwm2m-diagnose in a flow: a diagnosis per input with Complete, bad input at Catch naming the property, the
 // histories surviving a redeploy (the StateFile under the node's folder), and the example flow's profiles.
 // Snapshots: the OMA LwM2M TS example /3/0 read in the decoded shape of issue 11 (test/unit/lwm2m-diagnose/fixtures).
-import { after, afterEach, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { capture, catchAndComplete, core, getNode, helper, init, load, logged, redeploy, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, catchAndComplete, core, getNode, load, logged, redeploy, waitFor, useTempUserDir, type Msg } from "../../helpers/node-red";
 import diagnose = require("../../../nodes/lwm2m-diagnose/lwm2m-diagnose");
 import { conn, device, HOUR, snapshot, T0 } from "../../unit/lwm2m-diagnose/fixtures";
 
@@ -16,18 +15,7 @@ const CORE = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js
 const EXAMPLE: Msg[] = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../examples/lwm2m-diagnose.json"), "utf8"));
 
 describe("lwm2m-diagnose node", () => {
-  let userDir = "";
-  before(() => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "m2m-lwm2m-diagnose-"));
-    init({ userDir });
-  });
-  before(() => new Promise<void>((r) => helper.startServer(r)));
-  after(() => new Promise<void>((r) => helper.stopServer(r)));
-  after(() => {
-    init();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => unload());
+  useTempUserDir("m2m-lwm2m-diagnose-", { server: true });
 
   const flow = (over: Msg = {}): Msg[] => [
     { id: "tab", type: "tab" },

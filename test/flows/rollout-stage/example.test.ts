@@ -1,12 +1,11 @@
 // examples/rollout-stage.json as it ships, run by pressing its buttons: the campaign halts in wave 1 when the
 // simulated fleet's firmware fails its health check during the soak, and rolls back the 2 pilot meters (the ones
 // with the weakest signal), as its Comment node says. The user directory is a temporary folder.
-import { after, afterEach, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { capture, getNode, init, load, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, getNode, load, waitFor, useTempUserDir, type Msg } from "../../helpers/node-red";
 import rolloutStage = require("../../../nodes/rollout-stage/rollout-stage");
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -15,16 +14,7 @@ const CORE = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js
 const FLOW: Msg[] = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../examples/rollout-stage.json"), "utf8"));
 
 describe("rollout-stage: the example flow", () => {
-  let userDir = "";
-  before(() => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "m2m-rollout-stage-example-"));
-    init({ userDir });
-  });
-  after(() => {
-    init();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => unload());
+  useTempUserDir("m2m-rollout-stage-example-");
 
   it("uses only core nodes and rollout-stage, and explains itself in a Comment node", () => {
     for (const n of FLOW) assert.ok(["tab", "comment", "inject", "function", "debug", "rollout-stage"].includes(n.type), n.type);

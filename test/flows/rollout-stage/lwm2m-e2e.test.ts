@@ -12,10 +12,8 @@
  * A rollback needs a URI: the campaign gives `previousUri`, else the rollback command has none and lwm2m-request
  * refuses it.
  */
-import { after, afterEach, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import rolloutStage = require("../../../nodes/rollout-stage/rollout-stage");
 import lwm2mServer = require("../../../nodes/lwm2m-server/lwm2m-server");
@@ -24,7 +22,7 @@ import lwm2mRequest = require("../../../nodes/lwm2m-request/lwm2m-request");
 import deviceSim = require("../../../nodes/lwm2m-device-sim/lwm2m-device-sim");
 import { plan } from "../../../nodes/rollout-stage/index";
 import { serverOf } from "../../../nodes/shared/lwm2m/registry";
-import { capture, core, getNode, init, load, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, core, getNode, load, waitFor, useTempUserDir, type Msg } from "../../helpers/node-red";
 import { freePort } from "../../helpers/ports";
 
 const NODES = [rolloutStage as never, lwm2mServer, lwm2mIn, lwm2mRequest, deviceSim, core.catch, core.complete, core.function, core.change];
@@ -63,16 +61,7 @@ return null;`;
 
 describe("rollout-stage end to end: lwm2m-request firmware-update on lwm2m-device-sim", function () {
   this.timeout(30_000);
-  let userDir = "";
-  before(() => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "m2m-rollout-e2e-"));
-    init({ userDir });
-  });
-  after(() => {
-    init();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => unload());
+  const userDir = useTempUserDir("m2m-rollout-e2e-");
 
   it("a firmware that reboot-loops one hardware revision halts wave 1 and rolls back only the wave-1 devices", async () => {
     // The campaign id is the hash salt: take the first id whose wave 1 holds one device of each revision, so the
@@ -90,10 +79,10 @@ describe("rollout-stage end to end: lwm2m-request firmware-update on lwm2m-devic
     const port = await freePort();
     const flow: Msg[] = [
       { id: "tab", type: "tab", label: "e2e" },
-      { id: "srv", type: "lwm2m-server", port: String(port), bind: "127.0.0.1", dir: path.join(userDir, "lwm2m") },
+      { id: "srv", type: "lwm2m-server", port: String(port), bind: "127.0.0.1", dir: path.join(userDir.dir, "lwm2m") },
       { id: "sim", z: "tab", type: "lwm2m-device-sim", serverHost: "127.0.0.1", serverPort: String(port), count: String(COUNT), prefix: "e2e-", profiles: "healthy,firmware-bug", speed: "600", lifetime: "60", firmwareVersion: OLD, bugVersion: NEW, rebootEveryMinutes: "10", downloadSeconds: "0.2", updateSeconds: "0.2", wires: [["fleet"]] },
       { id: "fleet", z: "tab", type: "helper", wires: [] },
-      { id: "rs", z: "tab", type: "rollout-stage", waves: WAVES.join(","), soakMinutes: "0.1", timeoutMinutes: "0.25", onHalt: "rollback", dir: path.join(userDir, "rollout"), wires: [["cmds", "req"], ["events"]] },
+      { id: "rs", z: "tab", type: "rollout-stage", waves: WAVES.join(","), soakMinutes: "0.1", timeoutMinutes: "0.25", onHalt: "rollback", dir: path.join(userDir.dir, "rollout"), wires: [["cmds", "req"], ["events"]] },
       { id: "cmds", z: "tab", type: "helper", wires: [] },
       { id: "events", z: "tab", type: "helper", wires: [] },
       { id: "req", z: "tab", type: "lwm2m-request", server: "srv", op: "firmware-update", path: "/5/0", endpoint: "", stateTimeoutSeconds: "3", timeoutSeconds: "2", wires: [["results", "health"]] },

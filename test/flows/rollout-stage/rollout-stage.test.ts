@@ -2,12 +2,10 @@
 // (a function node plays the fleet), a halt in wave 1 that rolls back, restarts between waves and mid-wave that
 // send nothing twice, and bad input that reaches the Catch node with a message naming the cause. The staging rule
 // (1% → 10% → the rest) is the seeds' (/work/shared/seeds/000_… "Staged Firmware Rollout"). No test asserts a duration.
-import { after, afterEach, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { capture, catchAndComplete, core, getNode, init, load, redeploy, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, catchAndComplete, core, getNode, load, redeploy, unload, waitFor, useTempUserDir, type Msg } from "../../helpers/node-red";
 import rolloutStage = require("../../../nodes/rollout-stage/rollout-stage");
 
 const NODES = [rolloutStage as never, core.catch, core.complete, core.function];
@@ -24,20 +22,11 @@ const player = (rule = 'status = "success";'): Msg => ({
 });
 
 describe("rollout-stage on the runtime", () => {
-  let userDir = "";
-  before(() => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "m2m-rollout-stage-"));
-    init({ userDir });
-  });
-  after(() => {
-    init();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => unload());
+  const userDir = useTempUserDir("m2m-rollout-stage-");
 
   const flow = (id: string, cfg: Msg = {}, fleet?: Msg): Msg[] => [
     { id: "tab", type: "tab" },
-    { id: "rs", z: "tab", type: "rollout-stage", soakMinutes: "0", timeoutMinutes: "60", ...cfg, dir: path.join(userDir, id), wires: [["cmds", ...(fleet ? ["fleet"] : [])], ["events"]] },
+    { id: "rs", z: "tab", type: "rollout-stage", soakMinutes: "0", timeoutMinutes: "60", ...cfg, dir: path.join(userDir.dir, id), wires: [["cmds", ...(fleet ? ["fleet"] : [])], ["events"]] },
     { id: "cmds", z: "tab", type: "helper", wires: [] },
     { id: "events", z: "tab", type: "helper", wires: [] },
     ...(fleet ? [fleet] : []),

@@ -1,11 +1,10 @@
 // examples/tariff-bill.json as it ships, run by pressing its buttons: each does what its Comment node says.
 // The user directory is a temporary folder.
-import { after, afterEach, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { capture, getNode, helper, init, load, logged, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, getNode, load, logged, waitFor, useTempUserDir, type Msg } from "../../helpers/node-red";
 import tariffBill = require("../../../nodes/tariff-bill/tariff-bill");
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -14,18 +13,7 @@ const CORE = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js
 const FLOW: Msg[] = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../examples/tariff-bill.json"), "utf8"));
 
 describe("tariff-bill: the example flow", () => {
-  let userDir = "";
-  before(() => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "m2m-tariff-bill-example-"));
-    init({ userDir });
-  });
-  before(() => new Promise<void>((r) => helper.startServer(r)));
-  after(() => new Promise<void>((r) => helper.stopServer(r)));
-  after(() => {
-    init();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => unload());
+  useTempUserDir("m2m-tariff-bill-example-", { server: true });
 
   it("uses only core nodes and tariff-bill, and explains itself in a Comment node", () => {
     for (const n of FLOW) assert.ok(["tab", "comment", "inject", "function", "debug", "tariff-bill"].includes(n.type), n.type);

@@ -1,12 +1,11 @@
 // examples/validate.json as it ships, run by pressing its buttons: each kind of bad reading lands where the
 // Comment node says. (test/flows/examples/examples.test.ts runs the examples of package.json's keys; this file runs
 // validate's, whose registered type differs from its key.) The user directory is a temporary folder.
-import { after, afterEach, before, describe, it } from "mocha";
+import { describe, it } from "mocha";
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { capture, getNode, helper, init, load, unload, waitFor, type Msg } from "../../helpers/node-red";
+import { capture, getNode, load, waitFor, useTempUserDir, type Msg } from "../../helpers/node-red";
 import validateNode = require("../../../nodes/validate/validate");
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -16,18 +15,7 @@ const CORE = ["common/20-inject.js", "common/21-debug.js", "common/90-comment.js
 const FLOW: Msg[] = JSON.parse(fs.readFileSync(path.join(__dirname, "../../../examples/validate.json"), "utf8"));
 
 describe("validate: the example flow", () => {
-  let userDir = "";
-  before(() => {
-    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "m2m-validate-example-"));
-    init({ userDir });
-  });
-  before(() => new Promise<void>((r) => helper.startServer(r)));
-  after(() => new Promise<void>((r) => helper.stopServer(r)));
-  after(() => {
-    init();
-    fs.rmSync(userDir, { recursive: true, force: true });
-  });
-  afterEach(() => unload());
+  useTempUserDir("m2m-validate-example-", { server: true });
 
   it("uses only core nodes and validate, and explains itself in a Comment node", () => {
     const types = new Set(FLOW.map((n) => n.type));
